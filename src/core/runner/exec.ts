@@ -1,0 +1,172 @@
+// The one module that spawns processes (execa, argv arrays, never a shell).
+import { execa } from 'execa';
+import { constants as fsc } from 'node:fs';
+import { access, open, readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { UserError } from '../errors.ts';
+import { isReadOnlyInvocation } from './policy.ts';
+import { debianPackageFor } from './tools.ts';
+import type { CommandResult, MutatingRunner, ReadOnlyRunner, RunOptions } from './types.ts';
+
+// Tools parse better in the C locale, and sbin is not on every user's PATH.
+const SBIN = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
+function childEnv(): Record<string, string> {
+  const path = (process.env.PATH ?? '/usr/bin:/bin').split(delimiter);
+  for (const d of SBIN) if (!path.includes(d)) path.push(d);
+  return { LC_ALL: 'C', LANG: 'C', LANGUAGE: '', PATH: path.join(delimiter) };
+}
+
+/** Known stderr patterns and what the user should do about them. */
+const HINTS: ReadonlyArray<[RegExp, string]> = [
+  [/Device or resource busy/i, 'the device is in use: unmount it, swapoff it, close its LUKS mapping (cryptsetup close) or deactivate its VG (vgchange -an) first'],
+  [/Permission denied|Operation not permitted|must be (run as )?root|superuser/i, 'run sysmanifest as root (sudo)'],
+  [/No such file or directory/i, 'the device or file does not exist (any more): check the name'],
+  [/No medium found/i, 'the drive has no medium'],
+];
+
+export function hintFor(stderr: string): string | undefined {
+  return HINTS.find(([re]) => re.test(stderr))?.[1];
+}
+
+export function tail(text: string, lines = 8): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** Bounds how many processes run at once: capture probes concurrently, but 200 blkid at once would thrash. */
+class Gate {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  private readonly limit: number;
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+  async with<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+async function spawn(argv: readonly string[], options: RunOptions, gate: Gate): Promise<CommandResult> {
+  const [program, ...args] = argv;
+  if (program === undefined) throw new Error('runner: empty argv');
+  const r = await gate.with(() =>
+    execa(program, args, {
+      reject: false,
+      env: childEnv(),
+      extendEnv: true,
+      stripFinalNewline: false,
+      ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
+      ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+      maxBuffer: 512 * 1024 * 1024,
+    }),
+  );
+  const failedToStart = (r as { code?: string }).code === 'ENOENT';
+  if (failedToStart) {
+    const pkg = debianPackageFor(program);
+    throw new UserError('TOOL_MISSING', `${program} is not installed`, {
+      hint: pkg ? `install it: apt-get install ${pkg}` : `install the package that provides ${program}`,
+    });
+  }
+  const exitCode = typeof r.exitCode === 'number' ? r.exitCode : -1;
+  const result: CommandResult = { argv, exitCode, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+  if (exitCode !== 0 && !(options.okExitCodes ?? []).includes(exitCode)) {
+    throw commandFailed(result, r.timedOut === true ? `timed out after ${options.timeoutMs} ms` : undefined);
+  }
+  return result;
+}
+
+export function commandFailed(result: CommandResult, why?: string): UserError {
+  const stderr = tail(result.stderr || result.stdout);
+  const hint = hintFor(result.stderr);
+  return new UserError(
+    'COMMAND_FAILED',
+    `${result.argv.join(' ')} failed (${why ?? `exit ${result.exitCode}`})${stderr ? `:\n  ${stderr.replace(/\n/g, '\n  ')}` : ''}`,
+    hint ? { hint } : {},
+  );
+}
+
+class HostReader {
+  async readFile(path: string): Promise<string> {
+    return readFile(path, 'utf8');
+  }
+  async readFileOptional(path: string): Promise<string | undefined> {
+    try {
+      return await readFile(path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+  async readDir(path: string): Promise<string[]> {
+    return (await readdir(path)).sort();
+  }
+  async readLink(path: string): Promise<string> {
+    return readlink(path);
+  }
+  async exists(path: string): Promise<boolean> {
+    try {
+      await stat(path);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  async readBytes(path: string, offset: number, length: number): Promise<Uint8Array> {
+    const fh = await open(path, fsc.O_RDONLY);
+    try {
+      const buf = new Uint8Array(length);
+      const { bytesRead } = await fh.read(buf, 0, length, offset);
+      return buf.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  }
+  async hasProgram(program: string): Promise<boolean> {
+    for (const dir of childEnv().PATH!.split(delimiter)) {
+      try {
+        await access(join(dir, program), fsc.X_OK);
+        return true;
+      } catch {
+        /* next */
+      }
+    }
+    return false;
+  }
+}
+
+class HostReadOnlyRunner extends HostReader implements ReadOnlyRunner {
+  readonly mode: 'read-only' | 'mutating' = 'read-only';
+  protected readonly gate: Gate;
+  constructor(concurrency: number) {
+    super();
+    this.gate = new Gate(concurrency);
+  }
+  run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+    if (!isReadOnlyInvocation(argv)) {
+      // A bug, not a user error: a read-only service asked for something that could write.
+      throw new Error(`read-only runner refused a command that is not known to be read-only: ${argv.join(' ')}`);
+    }
+    return spawn(argv, options, this.gate);
+  }
+}
+
+class HostMutatingRunner extends HostReadOnlyRunner implements MutatingRunner {
+  override readonly mode = 'mutating' as const;
+  mutate(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+    return spawn(argv, options, this.gate);
+  }
+}
+
+export function hostReadOnlyRunner(concurrency = 8): ReadOnlyRunner {
+  return new HostReadOnlyRunner(concurrency);
+}
+
+export function hostMutatingRunner(concurrency = 4): MutatingRunner {
+  return new HostMutatingRunner(concurrency);
+}

@@ -1,0 +1,7 @@
+// The explicit list of providers, in capture order (lower layers first). A conformance test
+// walks this list and checks that every provider folder has the shape of the others.
+import type { StorageProvider, SystemProvider } from './types.ts';
+
+export const storageProviders: readonly StorageProvider[] = [];
+
+export const systemProviders: readonly SystemProvider[] = [];

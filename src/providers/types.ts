@@ -1,0 +1,40 @@
+// The contract every provider folder fulfils (see src/providers/README.md).
+import type { ReadOnlyRunner } from '../core/runner/types.ts';
+import type { Manifest, Mounts, Storage } from '../core/manifest/types.gen.ts';
+import type { IdMap, Inventory } from './storage/types.ts';
+
+export interface StorageContext {
+  readonly runner: ReadOnlyRunner;
+  readonly inventory: Inventory;
+  /** kname → manifest id for every device in scope (see storage/ids.ts). */
+  readonly ids: IdMap;
+  /** knames being captured: the chosen disks and everything built on them. */
+  readonly scope: ReadonlySet<string>;
+}
+
+export interface StorageContribution {
+  readonly storage?: Storage;
+  readonly mounts?: Mounts;
+}
+
+export interface StorageProvider {
+  readonly name: string;
+  readonly area: 'storage' | 'filesystems';
+  /** Programs the provider calls (for preflight and "install X" messages). */
+  readonly tools: readonly string[];
+  /** gather (read-only runner) → parse → capture (pure); returns its part of the manifest. */
+  contribute(ctx: StorageContext): Promise<StorageContribution>;
+}
+
+export interface SystemContext {
+  readonly runner: ReadOnlyRunner;
+  /** Root of the system being captured: "/" normally, or --root DIR. */
+  readonly root: string;
+}
+
+export interface SystemProvider {
+  readonly name: string;
+  readonly area: 'system';
+  readonly tools: readonly string[];
+  contribute(ctx: SystemContext): Promise<Partial<Manifest>>;
+}
