@@ -1,0 +1,96 @@
+// Integration-test helpers: loop devices backed by sparse files in a private temp dir.
+// Every test device is created here and torn down here, even when the test fails; nothing
+// else is ever written to. Requires root and the loop driver (the host has both).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface LoopDisk {
+  /** /dev/loopN */
+  readonly path: string;
+  /** loopN */
+  readonly kname: string;
+  readonly file: string;
+}
+
+export function sh(argv: readonly string[], input?: string): string {
+  return execFileSync(argv[0]!, argv.slice(1), {
+    encoding: 'utf8',
+    env: { ...process.env, LC_ALL: 'C', PATH: `${process.env.PATH}:/usr/sbin:/sbin` },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...(input === undefined ? {} : { input }),
+  });
+}
+
+/** Why integration tests cannot run here, or undefined when they can. */
+export function integrationUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'not running as root';
+  try {
+    sh(['losetup', '--find']);
+  } catch (e) {
+    return `no loop devices: ${(e as Error).message.split('\n')[0]}`;
+  }
+  return undefined;
+}
+
+export class LoopLab {
+  readonly dir: string;
+  private readonly loops: LoopDisk[] = [];
+  private readonly mounts: string[] = [];
+
+  constructor(prefix = 'sysmanifest-it-') {
+    this.dir = mkdtempSync(join(tmpdir(), prefix));
+  }
+
+  /** A new loop device over a sparse file of `size` bytes; partitions are scanned (-P). */
+  disk(size: number, options: { sectorSize?: number; name?: string } = {}): LoopDisk {
+    const file = join(this.dir, `${options.name ?? `disk${this.loops.length}`}.img`);
+    writeFileSync(file, '');
+    truncateSync(file, size);
+    const argv = ['losetup', '--find', '--show', '--partscan'];
+    if (options.sectorSize) argv.push('--sector-size', String(options.sectorSize));
+    const path = sh([...argv, file]).trim();
+    const disk = { path, kname: path.replace('/dev/', ''), file };
+    this.loops.push(disk);
+    return disk;
+  }
+
+  /** Re-read the partition table of a loop device (no udev here: partx/BLKRRPART). */
+  rescan(disk: LoopDisk): void {
+    sh(['partx', '--update', disk.path]);
+  }
+
+  mount(dev: string, options: string[] = []): string {
+    const dir = mkdtempSync(join(this.dir, 'mnt-'));
+    sh(['mount', ...(options.length ? ['-o', options.join(',')] : []), dev, dir]);
+    this.mounts.push(dir);
+    return dir;
+  }
+
+  umount(dir: string): void {
+    sh(['umount', dir]);
+    this.mounts.splice(this.mounts.indexOf(dir), 1);
+  }
+
+  /** Undo everything, in reverse; keeps going past errors and reports them at the end. */
+  cleanup(): void {
+    const errors: string[] = [];
+    for (const m of this.mounts.reverse()) {
+      try {
+        sh(['umount', '-l', m]);
+      } catch (e) {
+        errors.push(`umount ${m}: ${(e as Error).message}`);
+      }
+    }
+    for (const l of this.loops.reverse()) {
+      try {
+        sh(['losetup', '--detach', l.path]);
+      } catch (e) {
+        errors.push(`losetup -d ${l.path}: ${(e as Error).message}`);
+      }
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+    if (errors.length) throw new Error(`cleanup: ${errors.join('; ')}`);
+  }
+}
