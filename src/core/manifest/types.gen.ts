@@ -8,6 +8,10 @@ export interface Manifest {
   host: Host;
   storage?: Storage;
   mounts?: Mounts;
+  boot?: Boot;
+  packages?: Packages;
+  repos?: Repos;
+  datasets?: Dataset[];
 }
 export interface Host {
   hostname: string;
@@ -69,3 +73,27 @@ export interface Swap {}
  * fstab and crypttab entries, tied to manifest ids.
  */
 export interface Mounts {}
+/**
+ * Firmware mode, boot loader, EFI entries, kernel command line, initramfs tool.
+ */
+export interface Boot {}
+/**
+ * Installed package set and its sources (apt, pacman, dnf; flatpak, snap).
+ */
+export interface Packages {}
+export interface Repos {
+  etc?: EtcRepo;
+  dotfiles?: DotfilesRepo[];
+}
+/**
+ * The /etc git repository: where it is, its pinned state, excluded secrets.
+ */
+export interface EtcRepo {}
+/**
+ * One user's dotfiles git repository.
+ */
+export interface DotfilesRepo {}
+/**
+ * A declaration of a big dataset kept elsewhere.
+ */
+export interface Dataset {}
