@@ -1,0 +1,87 @@
+// Schema validation with ajv (2020-12). Errors are reported in manifest paths
+// (storage.disks[0].partitions[2].start), never as JSON pointers.
+import Ajv2020Module, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { loadSchemaFiles, MANIFEST_SCHEMA_ID } from './schemas.ts';
+
+// ajv and ajv-formats are CommonJS with a default export.
+const Ajv2020 = (Ajv2020Module as unknown as { default: typeof Ajv2020Module }).default ?? Ajv2020Module;
+const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule }).default ?? addFormatsModule;
+
+export interface SchemaIssue {
+  /** Path segments into the document: ['storage', 'disks', 0, 'partitions', 2, 'start']. */
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+let cached: ValidateFunction | undefined;
+
+function validator(): ValidateFunction {
+  if (cached) return cached;
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+  addFormats(ajv);
+  for (const { schema } of loadSchemaFiles()) ajv.addSchema(schema);
+  const v = ajv.getSchema(MANIFEST_SCHEMA_ID);
+  if (!v) throw new Error(`schema ${MANIFEST_SCHEMA_ID} not found`);
+  cached = v;
+  return v;
+}
+
+export function pointerToPath(pointer: string): (string | number)[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+export function formatPath(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += /^[A-Za-z_][A-Za-z0-9_]*$/.test(seg) ? (out ? `.${seg}` : seg) : `[${JSON.stringify(seg)}]`;
+  }
+  return out || '(document)';
+}
+
+function describe(e: ErrorObject): { extra?: string | number; message: string } {
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const p = (e.params as { additionalProperty: string }).additionalProperty;
+      return { extra: p, message: 'is not a known field (check the spelling, or the schema version)' };
+    }
+    case 'required': {
+      const p = (e.params as { missingProperty: string }).missingProperty;
+      return { extra: p, message: 'is required' };
+    }
+    case 'enum':
+      return { message: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}` };
+    case 'const':
+      return { message: `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}` };
+    case 'minimum':
+      return { message: (e.params as { limit: number }).limit === 1 ? 'must be a positive integer' : (e.message ?? 'is out of range') };
+    default:
+      return { message: e.message ?? `fails ${e.keyword}` };
+  }
+}
+
+/** Returns the issues, most specific first; [] when the document is valid. */
+export function validateSchema(doc: unknown): SchemaIssue[] {
+  const v = validator();
+  if (v(doc)) return [];
+  const issues: SchemaIssue[] = [];
+  const seen = new Set<string>();
+  for (const e of v.errors ?? []) {
+    // if/then and anyOf/oneOf wrappers repeat what their branches already said.
+    if (e.keyword === 'if' || e.keyword === 'anyOf' || e.keyword === 'oneOf') continue;
+    const d = describe(e);
+    const path = pointerToPath(e.instancePath);
+    if (d.extra !== undefined) path.push(d.extra);
+    const key = `${formatPath(path)} ${d.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    issues.push({ path, message: d.message });
+  }
+  return issues;
+}
