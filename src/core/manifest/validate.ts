@@ -1,12 +1,13 @@
 // Schema validation with ajv (2020-12). Errors are reported in manifest paths
 // (storage.disks[0].partitions[2].start), never as JSON pointers.
-import Ajv2020Module, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { loadSchemaFiles, MANIFEST_SCHEMA_ID } from './schemas.ts';
 
-// ajv and ajv-formats are CommonJS with a default export.
-const Ajv2020 = (Ajv2020Module as unknown as { default: typeof Ajv2020Module }).default ?? Ajv2020Module;
-const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule }).default ?? addFormatsModule;
+// ajv-formats is CommonJS; under Node's ESM interop its plugin is the module object itself.
+type FormatsPlugin = (ajv: Ajv2020) => Ajv2020;
+const addFormats: FormatsPlugin =
+  typeof addFormatsModule === 'function' ? (addFormatsModule as unknown as FormatsPlugin) : (addFormatsModule as unknown as { default: FormatsPlugin }).default;
 
 export interface SchemaIssue {
   /** Path segments into the document: ['storage', 'disks', 0, 'partitions', 2, 'start']. */

@@ -1,0 +1,29 @@
+// git for the manifest repository (the user's data, not a block device), via simple-git.
+// It lives here because src/core/runner is the only place that spawns processes.
+import { mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { UserError } from '../errors.ts';
+
+export function gitAt(dir: string): SimpleGit {
+  return simpleGit({ baseDir: dir, binary: 'git', maxConcurrentProcesses: 2 });
+}
+
+/** Make sure `dir` is a git repository (git init on first use). Returns true when it was created. */
+export async function ensureRepo(dir: string): Promise<boolean> {
+  await mkdir(dir, { recursive: true });
+  try {
+    await stat(join(dir, '.git'));
+    return false;
+  } catch {
+    /* not yet a repository */
+  }
+  try {
+    await gitAt(dir).init(['--quiet', '--initial-branch=main']);
+  } catch (e) {
+    throw new UserError('REPO', `could not create the manifest repository in ${dir}: ${(e as Error).message}`, {
+      hint: 'is git installed (apt-get install git) and the directory writable?',
+    });
+  }
+  return true;
+}
