@@ -1,0 +1,20 @@
+// Run the real CLI as a user would (the project's Node, the TypeScript entry point).
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface CliResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function cli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
+  const r = spawnSync(process.execPath, [`${REPO_ROOT}src/cli/main.ts`, ...args], {
+    encoding: 'utf8',
+    cwd: options.cwd ?? REPO_ROOT,
+    env: { ...process.env, ...options.env },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}

@@ -1,0 +1,45 @@
+#!/bin/bash
+# `npm test`: installs what the tests need on a fresh machine, then runs every tier this
+# machine supports in ONE node:test run, and says loudly which tier it skipped and why.
+#   unit         src/**/*.test.ts          always
+#   integration  test/integration/*.test.ts root + loop devices (partitions, ext/xfs/btrfs/vfat/swap)
+#   e2e          test/e2e/*.test.ts         root + qemu guest (LVM, LUKS, md RAID, rebuilds)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bootstrap/deps.sh
+
+TEST_TOOLS="$SYSMANIFEST_CAPTURE_TOOLS losetup:mount partx:util-linux mkfs.xfs:xfsprogs mkfs.btrfs:btrfs-progs mkfs.vfat:dosfstools mke2fs:e2fsprogs chattr:e2fsprogs"
+if [ "$(id -u)" = 0 ]; then
+  # shellcheck disable=SC2046
+  apt_install $(missing_packages "$TEST_TOOLS")
+  # The qemu guest: qemu, ovmf, and the Debian kernel it boots (cached in /var/tmp).
+  if [ "${SYSMANIFEST_SKIP_E2E:-0}" != 1 ] && [ -x test/vm/setup.sh ]; then
+    test/vm/setup.sh || echo "test/run.sh: test/vm/setup.sh failed; the e2e tier will say why it skips" >&2
+  fi
+fi
+ensure_node_modules "$PWD"
+export PATH="$PWD/node_modules/.bin:$PATH:/usr/sbin:/sbin"
+echo "test/run.sh: node $(node --version)"
+
+echo "== typecheck (tsc --noEmit)"
+tsc --noEmit -p .
+
+shopt -s globstar nullglob
+files=(src/**/*.test.ts)
+tiers="unit (${#files[@]} files)"
+if [ "$(id -u)" != 0 ]; then
+  echo "!! SKIPPING integration and e2e tiers: not running as root (they need loop devices / a qemu guest)" >&2
+else
+  files+=(test/integration/*.test.ts)
+  tiers+=", integration"
+  if [ "${SYSMANIFEST_SKIP_E2E:-0}" = 1 ]; then
+    echo "!! SKIPPING e2e tier: SYSMANIFEST_SKIP_E2E=1" >&2
+  else
+    files+=(test/e2e/*.test.ts)
+    tiers+=", e2e"
+  fi
+fi
+echo "== tests: $tiers"
+# One file at a time: integration tests read the host's whole block inventory, and a loop
+# device another file is creating or detaching at that moment would make them flaky.
+exec node --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
