@@ -1,0 +1,32 @@
+// The disks provider: whole disks (identity from sysfs) and their partition tables (sfdisk).
+import type { Disk } from '../../../core/manifest/types.gen.ts';
+import type { StorageContext, StorageContribution, StorageProvider } from '../../types.ts';
+import { captureDisk } from './capture.ts';
+import { gatherIdentity, gatherTable } from './gather.ts';
+
+export { captureDisk, matchOf } from './capture.ts';
+export { gatherIdentity, gatherTable, type DiskIdentity, type TableFacts } from './gather.ts';
+export { orderDisks, selectDisks, LIVE_MEDIUM_MOUNTPOINTS, type DiskSelection, type DiskSelectionOptions, type SkippedDisk } from './select.ts';
+
+const DISK_ID = /^disk\d+$/;
+
+async function contribute(ctx: StorageContext): Promise<StorageContribution> {
+  const disks = Object.values(ctx.inventory.devices)
+    .filter((d) => (d.kind === 'disk' || d.kind === 'loop') && DISK_ID.test(ctx.ids[d.kname] ?? ''))
+    .sort((a, b) => ctx.ids[a.kname]!.localeCompare(ctx.ids[b.kname]!, 'en', { numeric: true }));
+  const out: Disk[] = [];
+  for (const dev of disks) {
+    const identity = await gatherIdentity(ctx.runner, dev);
+    // An unreadable disk keeps its sysfs identity but is never opened.
+    const facts = dev.unreadable === undefined ? await gatherTable(ctx.runner, dev) : undefined;
+    out.push(captureDisk(ctx.ids[dev.kname]!, identity, dev, facts));
+  }
+  return { storage: { disks: out } };
+}
+
+export const provider: StorageProvider = {
+  name: 'disks',
+  area: 'storage',
+  tools: ['sfdisk'],
+  contribute,
+};
