@@ -1,0 +1,17 @@
+import type { Filesystem } from '../../../core/manifest/types.gen.ts';
+import type { StorageContext, StorageContribution, StorageProvider } from '../../types.ts';
+import { byOn, nodeOf, ownedDevices } from '../common.ts';
+import { captureVfat } from './capture.ts';
+import { gatherVfat } from './gather.ts';
+import { parseBootSector } from './parse.ts';
+
+async function contribute(ctx: StorageContext): Promise<StorageContribution> {
+  const filesystems: Filesystem[] = [];
+  for (const { dev, id } of ownedDevices(ctx, ['vfat'])) {
+    if (dev.unreadable !== undefined) filesystems.push({ on: id, type: 'vfat', unsupported: { reason: dev.unreadable } });
+    else filesystems.push(captureVfat(id, dev.probe, parseBootSector(await gatherVfat(ctx.runner, nodeOf(dev)))));
+  }
+  return { storage: { filesystems: filesystems.sort((a, b) => byOn(a.on, b.on)) } };
+}
+
+export const provider: StorageProvider = { name: 'vfat', area: 'filesystems', tools: [], contribute };

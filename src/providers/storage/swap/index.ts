@@ -1,0 +1,17 @@
+import type { Swap } from '../../../core/manifest/types.gen.ts';
+import type { StorageContext, StorageContribution, StorageProvider } from '../../types.ts';
+import { byOn, nodeOf, ownedDevices } from '../../filesystems/common.ts';
+import { captureSwap } from './capture.ts';
+import { gatherSwap } from './gather.ts';
+import { parseSwapHeader } from './parse.ts';
+
+async function contribute(ctx: StorageContext): Promise<StorageContribution> {
+  const swap: Swap[] = [];
+  for (const { dev, id } of ownedDevices(ctx, ['swap'])) {
+    if (dev.unreadable !== undefined) swap.push({ on: id, unsupported: { reason: dev.unreadable } });
+    else swap.push(captureSwap(id, parseSwapHeader(await gatherSwap(ctx.runner, nodeOf(dev)))));
+  }
+  return { storage: { swap: swap.sort((a, b) => byOn(a.on, b.on)) } };
+}
+
+export const provider: StorageProvider = { name: 'swap', area: 'storage', tools: [], contribute };
