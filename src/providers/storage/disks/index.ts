@@ -1,12 +1,24 @@
 // The disks provider: whole disks (identity from sysfs) and their partition tables (sfdisk).
 import type { Disk } from '../../../core/manifest/types.gen.ts';
+import type { ReadOnlyRunner } from '../../../core/runner/types.ts';
+import type { Inventory } from '../types.ts';
 import type { StorageContext, StorageContribution, StorageProvider } from '../../types.ts';
 import { captureDisk } from './capture.ts';
 import { gatherIdentity, gatherTable } from './gather.ts';
+import { orderDisks } from './select.ts';
 
 export { captureDisk, matchOf } from './capture.ts';
 export { gatherIdentity, gatherTable, type DiskIdentity, type TableFacts } from './gather.ts';
 export { orderDisks, selectDisks, LIVE_MEDIUM_MOUNTPOINTS, type DiskSelection, type DiskSelectionOptions, type SkippedDisk } from './select.ts';
+
+/**
+ * The chosen disks (knames) in id order, disk0 first: reads each disk's sysfs identity and
+ * applies orderDisks. Fits the capture service's DiskOrder hook.
+ */
+export async function orderByIdentity(inv: Inventory, knames: readonly string[], runner: ReadOnlyRunner): Promise<string[]> {
+  const identities = await Promise.all(knames.map((k) => gatherIdentity(runner, inv.devices[k]!)));
+  return orderDisks(identities).map((d) => d.kname);
+}
 
 const DISK_ID = /^disk\d+$/;
 
