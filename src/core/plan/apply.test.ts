@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { FakeRunner } from '../runner/fake.ts';
+import type { CommandResult, RunOptions } from '../runner/types.ts';
+import { applyPlan } from './apply.ts';
+import { Journal, readJournal } from './journal.ts';
+import { PLAN_VERSION, type Plan, type Step } from './types.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'sysmanifest-apply-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const steps: Step[] = [
+  { id: 'table:disk0', title: 'GPT', argv: ['sfdisk', '/dev/vdb'], input: { kind: 'text', text: 'label: gpt\n' }, risk: 'create', after: [] },
+  { id: 'luks:disk0p1', title: 'LUKS', argv: ['cryptsetup', 'luksFormat', '/dev/vdb1'], input: { kind: 'secret', secret: 'luks-passphrase' }, risk: 'create', after: ['table:disk0'] },
+  { id: 'mkfs:disk0p2', title: 'mkfs', argv: ['mkfs.ext4', '/dev/vdb2'], risk: 'create', after: ['table:disk0'], check: { device: '/dev/vdb2', probe: { TYPE: 'ext4', UUID: 'u-1' } } },
+];
+const plan: Plan = { version: PLAN_VERSION, manifestSha256: 'x', host: 'h', disks: { disk0: '/dev/vdb' }, wipe: [], steps, target: '/mnt/t' };
+
+/** A fake machine that "crashes" (throws) once the n-th mutation has run. */
+class CrashingRunner extends FakeRunner {
+  inputs: Array<string | undefined> = [];
+  crashAfter: number;
+  constructor(crashAfter: number, files: Record<string, string> = {}, blkid = '') {
+    super({
+      commands: { 'sfdisk /dev/vdb': '', 'cryptsetup luksFormat /dev/vdb1': '', 'mkfs.ext4 /dev/vdb2': '', 'blkid -p -o export /dev/vdb2': blkid },
+      files,
+    });
+    this.crashAfter = crashAfter;
+  }
+  override async mutate(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+    this.inputs.push(options.input);
+    const r = await super.mutate(argv, options);
+    if (this.mutations.length === this.crashAfter) throw new Error('power cut');
+    return r;
+  }
+}
+
+test('apply runs every step in order, feeds text and secret inputs, journals start/done', async () => {
+  const journal = await Journal.open(join(dir, 'a', 'journal.jsonl'));
+  const runner = new CrashingRunner(99);
+  const r = await applyPlan(runner, plan, { journal, secret: async () => 'pw' });
+  assert.deepEqual(r, { ran: 3, skipped: 0 });
+  assert.deepEqual(runner.mutations, steps.map((s) => s.argv));
+  assert.deepEqual(runner.inputs, ['label: gpt\n', 'pw', undefined]);
+  const events = (await readJournal(join(dir, 'a', 'journal.jsonl'))).map((e) => `${e.step}:${e.event}`);
+  assert.deepEqual(events, ['table:disk0:start', 'table:disk0:done', 'luks:disk0p1:start', 'luks:disk0p1:done', 'mkfs:disk0p2:start', 'mkfs:disk0p2:done']);
+  assert.ok(!JSON.stringify(await readJournal(join(dir, 'a', 'journal.jsonl'))).includes('pw"'), 'no secret in the journal');
+});
+
+test('a crash in a step without a check: the rerun retries that step and skips the finished ones', async () => {
+  const path = join(dir, 'b', 'journal.jsonl');
+  await assert.rejects(applyPlan(new CrashingRunner(2), plan, { journal: await Journal.open(path), secret: async () => 'pw' }), /power cut/);
+  const rerun = new CrashingRunner(99);
+  const r = await applyPlan(rerun, plan, { journal: await Journal.open(path), secret: async () => 'pw' });
+  assert.deepEqual(r, { ran: 2, skipped: 1 });
+  assert.deepEqual(rerun.mutations, [steps[1]!.argv, steps[2]!.argv]);
+});
+
+test('a crash after mkfs ran: the rerun checks the device identity and does not run mkfs again', async () => {
+  const path = join(dir, 'c', 'journal.jsonl');
+  await assert.rejects(applyPlan(new CrashingRunner(3), plan, { journal: await Journal.open(path), secret: async () => 'pw' }), /power cut/);
+  const rerun = new CrashingRunner(99, { '/dev/vdb2': '' }, 'UUID=u-1\nTYPE=ext4\n');
+  const r = await applyPlan(rerun, plan, { journal: await Journal.open(path), secret: async () => 'pw' });
+  assert.deepEqual(r, { ran: 0, skipped: 3 });
+  assert.deepEqual(rerun.mutations, []);
+});
+
+test('a crash after mkfs ran, but the device has another identity: mkfs runs again', async () => {
+  const path = join(dir, 'd', 'journal.jsonl');
+  await assert.rejects(applyPlan(new CrashingRunner(3), plan, { journal: await Journal.open(path), secret: async () => 'pw' }), /power cut/);
+  const rerun = new CrashingRunner(99, { '/dev/vdb2': '' }, 'UUID=other\nTYPE=ext4\n');
+  const r = await applyPlan(rerun, plan, { journal: await Journal.open(path), secret: async () => 'pw' });
+  assert.deepEqual(r, { ran: 1, skipped: 2 });
+  assert.deepEqual(rerun.mutations, [steps[2]!.argv]);
+});

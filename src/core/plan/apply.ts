@@ -1,0 +1,85 @@
+// Executes a plan exactly as it was shown, step by step, with a journal. On a rerun, steps
+// the journal marks done are skipped; a step that started but did not finish is checked
+// against the disk (does the device exist with the intended identity?) before it is retried.
+import { UserError } from '../errors.ts';
+import { parseBlkidExport } from '../../providers/storage/inventory/parse.ts';
+import type { MutatingRunner } from '../runner/types.ts';
+import { Journal, stepStates } from './journal.ts';
+import type { Plan, Step, StepCheck } from './types.ts';
+
+export type ApplyEvent =
+  | { readonly type: 'skip'; readonly step: Step; readonly why: 'done' | 'checked' }
+  | { readonly type: 'start'; readonly step: Step; readonly index: number; readonly total: number }
+  | { readonly type: 'done'; readonly step: Step; readonly ms: number }
+  | { readonly type: 'failed'; readonly step: Step; readonly error: Error };
+
+export interface ApplyOptions {
+  readonly journal: Journal;
+  readonly secret: (name: 'luks-passphrase') => Promise<string>;
+  readonly onEvent?: (e: ApplyEvent) => void;
+  /** How long to wait for device nodes to appear after a step. */
+  readonly waitMs?: number;
+}
+
+/** Does the device exist and carry the identity the step was to give it? */
+export async function checkDone(runner: MutatingRunner, check: StepCheck): Promise<boolean> {
+  if (!(await runner.exists(check.device))) return false;
+  const r = await runner.run(['blkid', '-p', '-o', 'export', check.device], { okExitCodes: [2] });
+  if (r.exitCode !== 0) return Object.keys(check.probe).length === 0;
+  const probe = parseBlkidExport(r.stdout);
+  return Object.entries(check.probe).every(([k, v]) => probe[k] === v);
+}
+
+async function waitForNodes(runner: MutatingRunner, paths: readonly string[], ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const missing: string[] = [];
+    for (const p of paths) if (!(await runner.exists(p))) missing.push(p);
+    if (missing.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new UserError('DEVICE', `device node(s) did not appear: ${missing.join(', ')}`, {
+        hint: 'without udev, the kernel creates them in devtmpfs; check dmesg, then rerun with --resume',
+      });
+    }
+    if (await runner.hasProgram('udevadm')) await runner.run(['udevadm', 'settle', '--timeout=5'], { okExitCodes: [1] });
+    else await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function applyPlan(runner: MutatingRunner, plan: Plan, o: ApplyOptions): Promise<{ ran: number; skipped: number }> {
+  const states = stepStates(await o.journal.entries());
+  let ran = 0;
+  let skipped = 0;
+  for (const [index, step] of plan.steps.entries()) {
+    const state = states.get(step.id);
+    if (state === 'done' || state === 'checked') {
+      o.onEvent?.({ type: 'skip', step, why: 'done' });
+      skipped++;
+      continue;
+    }
+    if (state === 'start' || state === 'failed') {
+      if (step.check && (await checkDone(runner, step.check))) {
+        await o.journal.append(step.id, 'checked', `${step.check.device} has the intended identity`);
+        o.onEvent?.({ type: 'skip', step, why: 'checked' });
+        skipped++;
+        continue;
+      }
+    }
+    o.onEvent?.({ type: 'start', step, index, total: plan.steps.length });
+    await o.journal.append(step.id, 'start');
+    const t0 = Date.now();
+    try {
+      const input = step.input?.kind === 'text' ? step.input.text : step.input?.kind === 'secret' ? await o.secret(step.input.secret) : undefined;
+      await runner.mutate(step.argv, input === undefined ? {} : { input });
+      if (step.waitFor?.length) await waitForNodes(runner, step.waitFor, o.waitMs ?? 20_000);
+    } catch (e) {
+      await o.journal.append(step.id, 'failed', (e as Error).message.split('\n')[0]);
+      o.onEvent?.({ type: 'failed', step, error: e as Error });
+      throw e;
+    }
+    await o.journal.append(step.id, 'done');
+    o.onEvent?.({ type: 'done', step, ms: Date.now() - t0 });
+    ran++;
+  }
+  return { ran, skipped };
+}

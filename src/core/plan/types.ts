@@ -1,0 +1,54 @@
+// A plan is data: an ordered list of steps with their exact argv. It is computed by pure
+// planners from the manifest and the facts of the target disks, printed for the operator,
+// saved as JSON, and then executed exactly as shown (same steps, same argv).
+
+export const PLAN_VERSION = 1;
+
+/**
+ * read: changes nothing · create: writes onto a device that is blank or was created by an
+ * earlier step · destroy: erases existing signatures/data (only with --wipe for that disk).
+ */
+export type Risk = 'read' | 'create' | 'destroy';
+
+/** What a step's stdin carries. A secret is named, never included: the applier asks for it. */
+export type StepInput = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'secret'; readonly secret: 'luks-passphrase' };
+
+/**
+ * How to tell, after a crash, whether a step that started also finished: the device must
+ * exist and `blkid -p` must report these fields (e.g. TYPE=xfs, UUID=…).
+ */
+export interface StepCheck {
+  readonly device: string;
+  readonly probe: Readonly<Record<string, string>>;
+}
+
+export interface Step {
+  /** Stable and unique within the plan: "table:disk0", "mkfs:disk0p2", "lv:vg0/root". */
+  readonly id: string;
+  /** One line for a person: "GPT on /dev/vdb (disk0): 3 partitions". */
+  readonly title: string;
+  readonly argv: readonly string[];
+  readonly input?: StepInput;
+  readonly risk: Risk;
+  /** Ids of steps that must be done first. */
+  readonly after: readonly string[];
+  /** Manifest id this step creates (for progress and the summary). */
+  readonly creates?: string;
+  readonly check?: StepCheck;
+  /** Wait for these device nodes after the step (no udev: partx / settle in between). */
+  readonly waitFor?: readonly string[];
+}
+
+export interface Plan {
+  readonly version: typeof PLAN_VERSION;
+  /** sha256 of the manifest file the plan was made from. */
+  readonly manifestSha256: string;
+  readonly host: string;
+  /** Manifest disk id → target device path. */
+  readonly disks: Readonly<Record<string, string>>;
+  /** Disks the user handed over with --wipe (by manifest id). */
+  readonly wipe: readonly string[];
+  readonly steps: readonly Step[];
+  /** Where the tree is mounted after the storage stage. */
+  readonly target: string;
+}
