@@ -1,7 +1,8 @@
 // The explicit list of providers, in capture order (lower layers first). A conformance test
 // walks this list and checks that every provider folder has the shape of the others.
 import type { StorageProvider, SystemProvider } from './types.ts';
+import { provider as apt } from './system/apt/index.ts';
 
 export const storageProviders: readonly StorageProvider[] = [];
 
-export const systemProviders: readonly SystemProvider[] = [];
+export const systemProviders: readonly SystemProvider[] = [apt];

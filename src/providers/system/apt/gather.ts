@@ -1,0 +1,121 @@
+// Read-only: dpkg/apt state and configuration files under the captured root. No process is
+// spawned: apt-mark would build apt's cache (about a second) and cannot look at --root.
+// Paths follow apt's defaults (Dir::State::status, Dir::State::extended_states,
+// Dir::Etc::sourcelist/sourceparts/preferences/preferencesparts/trusted/trustedparts);
+// a system that moved them with apt.conf is not followed.
+import { posix } from 'node:path';
+import type { ReadOnlyRunner } from '../../../core/runner/types.ts';
+import type { AptFacts, KeyRead, TextFile } from './capture.ts';
+import { parseSources, signedByPaths } from './capture.ts';
+
+export const STATUS = '/var/lib/dpkg/status';
+export const EXTENDED_STATES = '/var/lib/apt/extended_states';
+export const DPKG_ARCH = '/var/lib/dpkg/arch';
+const SOURCES_LIST = '/etc/apt/sources.list';
+const SOURCES_D = '/etc/apt/sources.list.d';
+const PREFERENCES = '/etc/apt/preferences';
+const PREFERENCES_D = '/etc/apt/preferences.d';
+const TRUSTED = '/etc/apt/trusted.gpg';
+const TRUSTED_D = '/etc/apt/trusted.gpg.d';
+
+/** ROOT + a path of the captured system. */
+export const underRoot = (root: string, path: string): string => posix.join(root, path);
+
+// apt's GetListOfFilesInDir: names of [A-Za-z0-9_.-] only, with the expected extension
+// (preferences.d: "pref" or none); anything else (*.save, *.dpkg-old, *.disabled) is ignored.
+const VALID_NAME = /^[A-Za-z0-9_.-]+$/;
+export const isSourcesPart = (name: string): boolean => VALID_NAME.test(name) && /\.(list|sources)$/.test(name);
+export const isPreferencesPart = (name: string): boolean => VALID_NAME.test(name) && !name.startsWith('.') && (!name.includes('.') || name.endsWith('.pref'));
+export const isTrustedPart = (name: string): boolean => VALID_NAME.test(name) && /\.(gpg|asc)$/.test(name);
+
+async function listDir(r: ReadOnlyRunner, path: string): Promise<string[]> {
+  return (await r.exists(path)) ? r.readDir(path) : [];
+}
+
+async function readTextFiles(r: ReadOnlyRunner, root: string, single: string, dir: string, accept: (n: string) => boolean): Promise<TextFile[]> {
+  const paths = [single, ...(await listDir(r, underRoot(root, dir))).filter(accept).map((n) => `${dir}/${n}`)];
+  const files: TextFile[] = [];
+  for (const path of paths) {
+    const text = await r.readFileOptional(underRoot(root, path));
+    if (text !== undefined) files.push({ path, text });
+  }
+  return files;
+}
+
+/**
+ * Where a path of the captured system really is: a symlink inside ROOT that points to an
+ * absolute target means ROOT + target, not the host's target.
+ */
+export async function resolveUnderRoot(r: ReadOnlyRunner, root: string, path: string): Promise<string> {
+  let p = path;
+  for (let hops = 0; hops < 16; hops++) {
+    let target: string;
+    try {
+      target = await r.readLink(underRoot(root, p));
+    } catch {
+      break; // not a symlink (or missing: the read below says so)
+    }
+    p = target.startsWith('/') ? target : posix.join(posix.dirname(p), target);
+  }
+  return underRoot(root, p);
+}
+
+/** A whole file's bytes through the runner (readBytes reads a range). */
+export async function readWholeFile(r: ReadOnlyRunner, path: string): Promise<Uint8Array> {
+  const chunk = 1 << 20;
+  const parts: Uint8Array[] = [];
+  for (let offset = 0; ; offset += chunk) {
+    const part = await r.readBytes(path, offset, chunk);
+    parts.push(part);
+    if (part.length < chunk) break;
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+async function readKey(r: ReadOnlyRunner, root: string, path: string): Promise<KeyRead> {
+  const real = await resolveUnderRoot(r, root, path);
+  if (!(await r.exists(real))) return { missing: `key file ${path} does not exist` };
+  return { bytes: await readWholeFile(r, real) };
+}
+
+/** The state files, or undefined when ROOT has no dpkg database (not a Debian-family system). */
+export async function gatherApt(r: ReadOnlyRunner, root: string): Promise<AptFacts | undefined> {
+  const status = await r.readFileOptional(underRoot(root, STATUS));
+  if (status === undefined) return undefined;
+  const [extendedStates, archFile, sources, preferences] = await Promise.all([
+    r.readFileOptional(underRoot(root, EXTENDED_STATES)),
+    r.readFileOptional(underRoot(root, DPKG_ARCH)),
+    readTextFiles(r, root, SOURCES_LIST, SOURCES_D, isSourcesPart),
+    readTextFiles(r, root, PREFERENCES, PREFERENCES_D, isPreferencesPart),
+  ]);
+  const globalKeys = [
+    ...((await r.exists(underRoot(root, TRUSTED))) ? [TRUSTED] : []),
+    ...(await listDir(r, underRoot(root, TRUSTED_D))).filter(isTrustedPart).map((n) => `${TRUSTED_D}/${n}`),
+  ];
+  const keyPaths = [...new Set([...globalKeys, ...signedByPaths(parseSources(sources))])];
+  const keys = new Map<string, KeyRead>();
+  for (const p of keyPaths) keys.set(p, await readKey(r, root, p));
+  return { status, extendedStates, archFile, sources, preferences, globalKeys, keys };
+}
+
+export interface KeyFile {
+  /** Relative to the host's folder in the manifest repository: apt-keys/<path on the system>. */
+  readonly file: string;
+  readonly bytes: Uint8Array;
+}
+
+/** The public key files a packages section references, for the capture service to store. */
+export async function readAptKeyFiles(r: ReadOnlyRunner, root: string, keys: ReadonlyArray<{ path: string; file?: string }>): Promise<KeyFile[]> {
+  const out: KeyFile[] = [];
+  for (const k of keys) {
+    if (k.file === undefined) continue;
+    out.push({ file: k.file, bytes: await readWholeFile(r, await resolveUnderRoot(r, root, k.path)) });
+  }
+  return out;
+}
