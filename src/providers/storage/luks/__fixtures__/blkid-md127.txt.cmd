@@ -1,0 +1,2 @@
+blkid -p -o export /dev/md127
+exit=0

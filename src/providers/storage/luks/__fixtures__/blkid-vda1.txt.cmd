@@ -1,0 +1,2 @@
+blkid -p -o export /dev/vda1
+exit=0

@@ -1,0 +1,2 @@
+blkid -p -o export /dev/vda2
+exit=0

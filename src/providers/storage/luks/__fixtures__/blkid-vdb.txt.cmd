@@ -1,0 +1,2 @@
+blkid -p -o export /dev/vdb
+exit=0

@@ -1,0 +1,2 @@
+/work/main/node_modules/.bin/node /tmp/smx-stor/inv.ts
+exit=0

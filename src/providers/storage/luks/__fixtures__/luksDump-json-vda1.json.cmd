@@ -1,0 +1,2 @@
+cryptsetup luksDump --dump-json-metadata /dev/vda1
+exit=0

@@ -1,0 +1,2 @@
+cryptsetup luksDump --dump-json-metadata /dev/vda2
+exit=0

@@ -1,0 +1,2 @@
+cryptsetup luksDump --dump-json-metadata /dev/vdb
+exit=0

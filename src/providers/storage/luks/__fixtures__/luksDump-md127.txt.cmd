@@ -1,0 +1,2 @@
+cryptsetup luksDump /dev/md127
+exit=0

@@ -1,0 +1,2 @@
+cryptsetup luksDump /dev/vda2
+exit=0

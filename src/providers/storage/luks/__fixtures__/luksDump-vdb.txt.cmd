@@ -1,0 +1,2 @@
+cryptsetup luksDump /dev/vdb
+exit=0

@@ -1,0 +1,2 @@
+blkid -p -o export /dev/md126
+exit=0

@@ -1,0 +1,2 @@
+blkid -p -o export /dev/vdc1
+exit=0

@@ -1,0 +1,2 @@
+blkid -p -o export /dev/vdc2
+exit=0

@@ -1,0 +1,2 @@
+blkid -p -o export /dev/vdd1
+exit=0

@@ -1,0 +1,2 @@
+blkid -p -o export /dev/vdd2
+exit=0

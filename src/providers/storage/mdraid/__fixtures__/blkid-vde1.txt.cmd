@@ -1,0 +1,2 @@
+blkid -p -o export /dev/vde1
+exit=0

@@ -1,0 +1,2 @@
+blkid -p -o export /dev/vde2
+exit=0

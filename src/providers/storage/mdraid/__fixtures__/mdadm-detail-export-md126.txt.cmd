@@ -1,0 +1,2 @@
+mdadm --detail --export /dev/md126
+exit=0

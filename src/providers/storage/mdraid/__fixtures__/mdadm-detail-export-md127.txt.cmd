@@ -1,0 +1,2 @@
+mdadm --detail --export /dev/md127
+exit=0

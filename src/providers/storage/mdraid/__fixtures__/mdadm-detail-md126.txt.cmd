@@ -1,0 +1,2 @@
+mdadm --detail /dev/md126
+exit=0

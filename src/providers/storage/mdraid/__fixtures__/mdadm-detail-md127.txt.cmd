@@ -1,0 +1,2 @@
+mdadm --detail /dev/md127
+exit=0

@@ -1,0 +1,2 @@
+mdadm --examine /dev/vdc1
+exit=0

@@ -1,0 +1,2 @@
+mdadm --examine /dev/vde2
+exit=0
