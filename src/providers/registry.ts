@@ -1,8 +1,10 @@
 // The explicit list of providers, in capture order (lower layers first). A conformance test
 // walks this list and checks that every provider folder has the shape of the others.
 import type { StorageProvider, SystemProvider } from './types.ts';
+import { provider as disks } from './storage/disks/index.ts';
+import { provider as mounts } from './storage/mounts/index.ts';
 import { provider as apt } from './system/apt/index.ts';
 
-export const storageProviders: readonly StorageProvider[] = [];
+export const storageProviders: readonly StorageProvider[] = [disks, mounts];
 
 export const systemProviders: readonly SystemProvider[] = [apt];
