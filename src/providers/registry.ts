@@ -3,8 +3,13 @@
 import type { StorageProvider, SystemProvider } from './types.ts';
 import { provider as disks } from './storage/disks/index.ts';
 import { provider as mounts } from './storage/mounts/index.ts';
+import { provider as ext } from './filesystems/ext/index.ts';
+import { provider as xfs } from './filesystems/xfs/index.ts';
+import { provider as btrfs } from './filesystems/btrfs/index.ts';
+import { provider as vfat } from './filesystems/vfat/index.ts';
+import { provider as swap } from './storage/swap/index.ts';
 import { provider as apt } from './system/apt/index.ts';
 
-export const storageProviders: readonly StorageProvider[] = [disks, mounts];
+export const storageProviders: readonly StorageProvider[] = [disks, ext, xfs, btrfs, vfat, swap, mounts];
 
 export const systemProviders: readonly SystemProvider[] = [apt];
