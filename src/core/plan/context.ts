@@ -1,0 +1,81 @@
+// What every storage planner needs: where each manifest id will live on the target, and
+// which step makes it available. Planners are pure functions (manifest section + this
+// context → steps); they never look at the machine themselves.
+import type { Manifest } from '../manifest/types.gen.ts';
+
+export interface PlanContext {
+  readonly manifest: Manifest;
+  /** Manifest disk id → target disk path (/dev/vdb). */
+  readonly disks: Readonly<Record<string, string>>;
+  /** Disk ids handed over with --wipe. */
+  readonly wipe: ReadonlySet<string>;
+  /** Device path a manifest id will have on the target. Throws for an unknown id. */
+  devicePath(id: string): string;
+  /** Id of the step after which the device `id` exists (undefined for whole disks). */
+  readyStep(id: string): string | undefined;
+}
+
+/** The kernel's partition naming: sda → sda1, nvme0n1 → nvme0n1p1, loop0 → loop0p1, md0 → md0p1. */
+export function partitionPath(diskPath: string, n: number): string {
+  return /\d$/.test(diskPath) ? `${diskPath}p${n}` : `${diskPath}${n}`;
+}
+
+/** LVM's dm name: VG-LV with hyphens inside the names doubled. */
+export function lvMapperPath(vg: string, lv: string): string {
+  return `/dev/mapper/${vg.replaceAll('-', '--')}-${lv.replaceAll('-', '--')}`;
+}
+
+/** The step id that makes a device usable, by kind: see readyStep. */
+export const stepIds = {
+  table: (diskId: string) => `table:${diskId}`,
+  device: (id: string) => `dev:${id}`,
+} as const;
+
+export function buildPlanContext(manifest: Manifest, disks: Readonly<Record<string, string>>, wipe: ReadonlySet<string>): PlanContext {
+  const paths = new Map<string, string>();
+  const ready = new Map<string, string | undefined>();
+  const s = manifest.storage ?? {};
+  for (const d of s.disks ?? []) {
+    const path = disks[d.id];
+    if (path === undefined) continue;
+    paths.set(d.id, path);
+    ready.set(d.id, undefined);
+    for (const p of d.partitions ?? []) {
+      paths.set(p.id, partitionPath(path, p.number));
+      ready.set(p.id, stepIds.table(d.id));
+    }
+  }
+  const rec = (x: unknown): Record<string, unknown> => x as Record<string, unknown>;
+  for (const md of s.mdraid ?? []) {
+    const id = String(rec(md).id);
+    paths.set(id, `/dev/md/${String(rec(md).name ?? id.replace(/^md-/, ''))}`);
+    ready.set(id, stepIds.device(id));
+  }
+  for (const l of s.luks ?? []) {
+    const id = String(rec(l).id);
+    paths.set(id, `/dev/mapper/${String(rec(l).mapping ?? id)}`);
+    ready.set(id, stepIds.device(id));
+  }
+  for (const vg of s.lvm?.vgs ?? []) {
+    const v = rec(vg);
+    for (const lv of (v.lvs as unknown[] | undefined) ?? []) {
+      const id = `${String(v.name)}/${String(rec(lv).name)}`;
+      paths.set(id, lvMapperPath(String(v.name), String(rec(lv).name)));
+      ready.set(id, stepIds.device(id));
+    }
+  }
+  return {
+    manifest,
+    disks,
+    wipe,
+    devicePath(id) {
+      const p = paths.get(id);
+      if (p === undefined) throw new Error(`plan: no target device for id ${id}`);
+      return p;
+    },
+    readyStep(id) {
+      if (!ready.has(id)) throw new Error(`plan: unknown id ${id}`);
+      return ready.get(id);
+    },
+  };
+}
