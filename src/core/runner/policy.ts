@@ -41,10 +41,32 @@ const READ_ONLY: Readonly<Record<string, Check>> = {
   'apt-config': (a) => a[0] === 'dump',
   dpkg: (a) => has(a, '--print-architecture', '--print-foreign-architectures', '--version'),
   git: (a) => {
-    // git -C DIR <verb> …: only the verbs that do not write to the repository.
-    const args = a[0] === '-C' ? a.slice(2) : a;
-    return ['rev-parse', 'status', 'log', 'remote', 'config', 'ls-files', 'show', 'diff', 'symbolic-ref', 'branch', 'for-each-ref', 'cat-file'].includes(args[0] ?? '');
+    // git [-C DIR] [--git-dir=G] [--work-tree=W] [--no-optional-locks] <verb> …: only the verbs
+    // (and forms of them) that do not write to the repository.
+    let i = 0;
+    while (i < a.length) {
+      const x = a[i]!;
+      if (x === '-C') i += 2;
+      else if (x.startsWith('--git-dir=') || x.startsWith('--work-tree=') || x === '--no-optional-locks' || x === '--no-pager') i++;
+      else break;
+    }
+    const [verb, ...rest] = a.slice(i);
+    const positional = rest.filter((x) => !x.startsWith('-'));
+    switch (verb) {
+      case 'config': // `git config key value` writes: only the query forms.
+        return has(rest, '--get', '--get-all', '--get-regexp', '--list', '-l');
+      case 'remote': // `remote add/remove/set-url…` write: only listing and get-url.
+        return positional.length === 0 || positional[0] === 'get-url' || positional[0] === 'show';
+      case 'branch': // a branch name creates a branch: only listing.
+        return has(rest, '--show-current', '--list', '-l') || positional.length === 0;
+      case 'symbolic-ref': // with a second argument it sets the ref.
+        return !has(rest, '-d', '--delete', '-m') && positional.length <= 1;
+      default:
+        return ['rev-parse', 'status', 'log', 'ls-files', 'ls-tree', 'show', 'diff', 'for-each-ref', 'cat-file'].includes(verb ?? '');
+    }
   },
+  // find walks a tree (the /etc repository's file list); the actions that write or run are refused.
+  find: (a) => !has(a, '-delete', '-exec', '-execdir', '-ok', '-okdir', '-fprint', '-fprint0', '-fprintf', '-fls'),
   efibootmgr: (a) => a.every((x) => x === '-v' || x === '--verbose'),
   uname: ALWAYS,
   id: ALWAYS,

@@ -38,6 +38,7 @@ export const DEBIAN_PACKAGE: Readonly<Record<string, string>> = {
   dmsetup: 'dmsetup',
   udevadm: 'udev',
   git: 'git',
+  find: 'findutils',
   'dpkg-query': 'dpkg',
   'apt-mark': 'apt',
   debootstrap: 'debootstrap',
