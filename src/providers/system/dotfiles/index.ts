@@ -1,0 +1,28 @@
+import { join } from 'node:path';
+import type { DotfilesRepo } from '../../../core/manifest/types.gen.ts';
+import type { ReadOnlyRunner } from '../../../core/runner/types.ts';
+import type { SystemProvider } from '../../types.ts';
+import { captureDotfiles } from './capture.ts';
+import { findUserRepos, readHostname, readUsers } from './gather.ts';
+import { readGitState } from './gitstate.ts';
+
+/** Every user's dotfiles repositories, sorted by user then git dir. */
+export async function captureAllDotfiles(runner: ReadOnlyRunner, root: string): Promise<DotfilesRepo[]> {
+  const [users, hostname] = await Promise.all([readUsers(runner, root), readHostname(runner, root)]);
+  const found = (await Promise.all(users.map((u) => findUserRepos(runner, root, u)))).flat();
+  const repos = await Promise.all(
+    found.map(async (f) => captureDotfiles(f, await readGitState(runner, { gitDir: join(root, f.gitDir), workTree: join(root, f.workTree) }), hostname)),
+  );
+  return repos.sort((a, b) => (a.user !== b.user ? (a.user < b.user ? -1 : 1) : a.gitDir < b.gitDir ? -1 : a.gitDir > b.gitDir ? 1 : 0));
+}
+
+export const provider: SystemProvider = {
+  name: 'dotfiles',
+  area: 'system',
+  tools: ['git'],
+  async contribute(ctx) {
+    const dotfiles = await captureAllDotfiles(ctx.runner, ctx.root);
+    // The capture service merges `repos` from the etc and dotfiles providers.
+    return dotfiles.length ? { repos: { dotfiles } } : {};
+  },
+};
