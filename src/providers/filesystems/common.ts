@@ -22,7 +22,8 @@ export function ownedDevices(ctx: StorageContext, types: readonly string[]): Own
     if (!dev) continue;
     let type = dev.probe.TYPE;
     if (dev.unreadable !== undefined && type === undefined) {
-      const mounted = ctx.inventory.mounts.find((m) => m.majMin === dev.majMin);
+      // btrfs mounts carry an anonymous device number (0:N) in mountinfo: match the source too.
+      const mounted = ctx.inventory.mounts.find((m) => m.majMin === dev.majMin || m.source === dev.path || m.source === `/dev/${kname}`);
       if (mounted) type = mounted.fstype;
       else if (ctx.inventory.swaps.some((s) => s.path === dev.path || s.path === `/dev/${kname}`)) type = 'swap';
     }
