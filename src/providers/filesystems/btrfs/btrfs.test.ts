@@ -130,3 +130,13 @@ test('two-device raid1: one entry, members in devid order', async () => {
   assert.equal(fs!.btrfs!.defaultSubvolume, '');
   assert.equal(fs!.unsupported, undefined);
 });
+
+test('an unreadable device mounted as btrfs (anonymous 0:N in mountinfo) is recorded as unsupported', async () => {
+  const runner = new FakeRunner({});
+  const dev = fakeDevice('loop7', {}, { unreadable: 'blkid -p /dev/loop7: Operation not permitted' });
+  const ctx = fakeContext(runner, [dev], { mounts: [{ majMin: '0:45', root: '/@', mountpoint: '/', fstype: 'btrfs', source: '/dev/loop7', options: 'rw' }] });
+  assert.deepEqual((await provider.contribute(ctx)).storage!.filesystems, [
+    { on: 'disk0', type: 'btrfs', unsupported: { reason: 'blkid -p /dev/loop7: Operation not permitted' } },
+  ]);
+  assert.equal(runner.calls.length, 0);
+});
