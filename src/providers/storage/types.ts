@@ -58,10 +58,28 @@ export interface Inventory {
   readonly swaps: readonly ActiveSwap[];
 }
 
-/** Mount entries of a device (by major:minor), e.g. to find the mountpoint of a btrfs. */
+/**
+ * The device a mount sits on. mountinfo's major:minor is the block device for most
+ * filesystems, but btrfs reports an anonymous device (0:N): then the mount source names it.
+ */
+export function deviceOfMount(inv: Inventory, m: MountInfo): BlockDevice | undefined {
+  const devices = Object.values(inv.devices);
+  return devices.find((d) => d.majMin === m.majMin) ?? devices.find((d) => m.source === d.path || m.source === `/dev/${d.kname}`);
+}
+
+/**
+ * Mount entries of a device, e.g. to find the mountpoint of a btrfs. A multi-device btrfs
+ * is mounted through one member only; every member whose filesystem UUID matches counts.
+ */
 export function mountsOf(inv: Inventory, kname: string): MountInfo[] {
   const dev = inv.devices[kname];
-  return dev ? inv.mounts.filter((m) => m.majMin === dev.majMin) : [];
+  if (!dev) return [];
+  return inv.mounts.filter((m) => {
+    const on = deviceOfMount(inv, m);
+    if (!on) return false;
+    if (on.kname === dev.kname) return true;
+    return dev.probe.TYPE === 'btrfs' && on.probe.TYPE === 'btrfs' && dev.probe.UUID !== undefined && on.probe.UUID === dev.probe.UUID;
+  });
 }
 
 /** kname → manifest id. Built up the stack: disks and partitions, then md, luks, lvm. */

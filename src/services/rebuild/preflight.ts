@@ -4,7 +4,7 @@
 // the manifest is refused with the exact shortfall. All problems are listed at once.
 import type { Disk } from '../../core/manifest/types.gen.ts';
 import { stackAbove } from '../../providers/storage/inventory/gather.ts';
-import type { Inventory } from '../../providers/storage/types.ts';
+import { deviceOfMount, mountsOf, type Inventory } from '../../providers/storage/types.ts';
 import { humanBytes } from '../../ui/tree.ts';
 
 /** The whole disks under a device, following slaves down (dm → partition → disk). */
@@ -24,7 +24,7 @@ export function disksUnder(inv: Inventory, kname: string): Set<string> {
 /** Disks holding the running system's root filesystem. */
 export function rootDisks(inv: Inventory): Set<string> {
   const root = inv.mounts.find((m) => m.mountpoint === '/');
-  const dev = root && Object.values(inv.devices).find((d) => d.majMin === root.majMin);
+  const dev = root && deviceOfMount(inv, root);
   return dev ? disksUnder(inv, dev.kname) : new Set();
 }
 
@@ -66,7 +66,7 @@ export function preflightProblems(p: PreflightInput): string[] {
     const stack = stackAbove(inv, kname);
     for (const k of stack) {
       const d = inv.devices[k]!;
-      for (const m of inv.mounts.filter((x) => x.majMin === d.majMin)) problems.push(`${here}: ${d.path} is mounted on ${m.mountpoint}; unmount it first`);
+      for (const m of mountsOf(inv, k)) problems.push(`${here}: ${d.path} is mounted on ${m.mountpoint}; unmount it first`);
       if (inv.swaps.some((s) => s.path === d.path || s.path === `/dev/${d.kname}`)) problems.push(`${here}: ${d.path} is active swap; swapoff ${d.path} first`);
       for (const h of d.holders) {
         const hd = inv.devices[h];
