@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
+import type { Dataset } from '../../../core/manifest/types.gen.ts';
 import { captureDatasets } from './capture.ts';
 import { annexKeySize, computeExpect, computeExpectDetailed } from './expect.ts';
 
@@ -86,9 +87,9 @@ describe('dataset expect', () => {
   test('include selects, and a dataset that is absent keeps its declared expect', async () => {
     const only = await computeExpect(data, { include: ['2020/summer/**'], cachePath: cache, racyWindowMs: RACY_MS });
     assert.deepEqual(only, { files: 2, bytes: 13, listingSha256: sha256('"2020/summer/b.jpg" 10\n"2020/summer/d.jpg" 3\n') });
-    const declared = [
-      { name: 'photos', path: '/photos', role: 'selection' as const, kind: 'git-annex' as const, sources: ['nas'], exclude: ['thumbs/'], required: true },
-      { name: 'music', path: '/music', role: 'copy' as const, kind: 'rsync' as const, sources: ['nas:/music'], expect: { files: 1, bytes: 2, listingSha256: 'a'.repeat(64) } },
+    const declared: Dataset[] = [
+      { name: 'photos', path: '/photos', role: 'selection', kind: 'git-annex', sources: ['nas'], exclude: ['thumbs/'], required: true },
+      { name: 'music', path: '/music', role: 'copy', kind: 'rsync', sources: ['nas:/music'], expect: { files: 1, bytes: 2, listingSha256: 'a'.repeat(64) } },
     ];
     const r = await captureDatasets(declared, { root: dir, cachePath: (d) => join(dir, 'cache', `${d.name}.json`), statFiles: true });
     assert.deepEqual(r.absent, ['music']);
