@@ -1,6 +1,8 @@
 // The contract every provider folder fulfils (see src/providers/README.md).
 import type { ReadOnlyRunner } from '../core/runner/types.ts';
 import type { Manifest, Mounts, Storage } from '../core/manifest/types.gen.ts';
+import type { PlanContext } from '../core/plan/context.ts';
+import type { Step } from '../core/plan/types.ts';
 import type { IdMap, Inventory } from './storage/types.ts';
 
 export interface StorageContext {
@@ -24,6 +26,13 @@ export interface StorageProvider {
   readonly tools: readonly string[];
   /** gather (read-only runner) → parse → capture (pure); returns its part of the manifest. */
   contribute(ctx: StorageContext): Promise<StorageContribution>;
+  /**
+   * Pure: the steps that recreate this provider's part of ctx.manifest on the target
+   * (rebuild). Step ids are unique ("mkfs:disk0p2"); a step that makes a device usable is
+   * named stepIds.device(id) (see core/plan/context.ts) so that the layers above can wait
+   * for it through ctx.readyStep(id).
+   */
+  plan?(ctx: PlanContext): Step[];
 }
 
 export interface SystemContext {
