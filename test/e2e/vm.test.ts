@@ -1,0 +1,91 @@
+// The end-to-end tier, host side: boot ONE qemu test guest with six scratch disks and run
+// the whole guest suite (test/e2e/guest/*.test.ts) in it with node's test runner. The
+// guest's human-readable output (spec reporter) streams to stderr as it runs; its TAP goes
+// to a file in a read-write share, and each top-level guest test becomes a subtest here,
+// so a failing guest test fails this test and its diagnostics are printed.
+//
+//   node_modules/.bin/node --test test/e2e/vm.test.ts        (as root; after test/vm/setup.sh)
+//
+// Skips loudly when the tier cannot run (vmUnavailable says why).
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { test } from 'node:test';
+import { failures, parseTap } from './tap.ts';
+import { guestKernelRelease, runInGuest, vmUnavailable, type GuestDisk } from '../lib/vm.ts';
+
+const GiB = 1024 ** 3;
+/** The shared scratch disks; guest tests pick theirs by serial (see test/e2e/guest/lib.ts). */
+const DISKS: (GuestDisk & { bytes: number })[] = [0, 1, 2, 3, 4, 5].map((i) => ({
+  name: `e2e${i}`,
+  size: i < 2 ? '2G' : '1G',
+  bytes: i < 2 ? 2 * GiB : GiB,
+  serial: `E2E${i}`,
+  bus: 'virtio',
+}));
+const SUITE_TIMEOUT_SEC = Number(process.env.SYSMANIFEST_E2E_TIMEOUT ?? 1500);
+
+test('e2e: guest suite in one qemu guest', { skip: vmUnavailable(), timeout: (SUITE_TIMEOUT_SEC + 60) * 1000 }, async (t) => {
+  const share = mkdtempSync('/tmp/sysmanifest-e2e-');
+  try {
+    const tapFile = `${share}/guest.tap`;
+    const command = [
+      'node_modules/.bin/node --test --test-concurrency=1',
+      '--test-reporter=spec --test-reporter-destination=stdout',
+      `--test-reporter=tap --test-reporter-destination=${tapFile}`,
+      `'test/e2e/guest/**/*.test.ts'`,
+    ].join(' ');
+    let partial = '';
+    const started = Date.now();
+    const r = await runInGuest({
+      disks: DISKS,
+      command,
+      timeoutSec: SUITE_TIMEOUT_SEC,
+      rw: [share],
+      env: { SYSMANIFEST_E2E_DISKS: DISKS.map((d) => `${d.serial}=${d.bytes}`).join(',') },
+      onOutput: (chunk) => {
+        const lines = (partial + chunk).split('\n');
+        partial = lines.pop()!;
+        for (const l of lines) process.stderr.write(`guest| ${l}\n`);
+      },
+    });
+    if (partial) process.stderr.write(`guest| ${partial}\n`);
+    const wall = ((Date.now() - started) / 1000).toFixed(1);
+    const tm = r.timings;
+    const timing = tm
+      ? `guest ${guestKernelRelease() ?? '?'}: boot ${tm.bootSec.toFixed(1)}s, suite ${tm.commandSec.toFixed(1)}s, wall ${wall}s`
+      : `wall ${wall}s (guest reported no timings)`;
+    t.diagnostic(timing);
+    process.stderr.write(`e2e: ${timing}\n`);
+
+    if (r.exitCode === 124 || r.exitCode === 125) {
+      assert.fail(`guest harness exit ${r.exitCode} (${r.exitCode === 124 ? 'timeout' : 'harness failure'}):\n${r.harness}`);
+    }
+    let tap: string;
+    try {
+      tap = readFileSync(tapFile, 'utf8');
+    } catch {
+      assert.fail(`the guest wrote no TAP (exit ${r.exitCode}); guest output tail:\n${r.output.slice(-3000)}\n${r.harness}`);
+    }
+    const report = parseTap(tap);
+
+    // Mirror the guest's top-level tests here, so each shows up in the host's report.
+    for (const g of report.results) {
+      const opts = g.directive?.kind === 'SKIP' ? { skip: `guest: ${g.directive.reason}` } : g.directive?.kind === 'TODO' ? { todo: g.directive.reason } : {};
+      await t.test(g.name, opts, () => {
+        const failed = failures([g]);
+        if (failed.length) {
+          assert.fail(failed.map((f) => `guest test failed: ${f.path}\n${f.result.yaml}`).join('\n\n'));
+        }
+      });
+    }
+    const c = report.counts;
+    assert.ok((c.tests ?? 0) > 0, `the guest suite ran no tests (exit ${r.exitCode})`);
+    assert.equal(c.fail ?? -1, 0, `guest failures: ${c.fail}`);
+    assert.equal(c.cancelled ?? -1, 0, `guest cancelled tests: ${c.cancelled}`);
+    // A guest test that skips says the guest is not what the tier expects.
+    assert.equal(c.skipped ?? -1, 0, `guest tests skipped inside the guest: ${c.skipped}`);
+    assert.equal(r.exitCode, 0, `guest node --test exit status ${r.exitCode}`);
+  } finally {
+    rmSync(share, { recursive: true, force: true });
+  }
+});
