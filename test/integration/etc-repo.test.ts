@@ -73,6 +73,8 @@ describe('the /etc repository (sysmanifest kind)', { skip }, () => {
     mkdirSync(etc('alternatives'), { recursive: true });
     symlinkSync('/usr/bin/vim.basic', etc('alternatives/editor'));
     mkdirSync(etc('empty.d'), { mode: 0o750 });
+    put('vcsd/.git/config', '[core]\n'); // a nested repository's internals are never taken
+    put('vcsd/keep.conf', 'kept\n');
     // Shipped files, two of them changed by the administrator.
     for (const [rel, content] of Object.entries(SHIPPED)) put(rel, content, rel.startsWith('cron.daily/') ? 0o755 : 0o644);
     put('ssh/sshd_config', 'PermitRootLogin no\n');
@@ -148,12 +150,13 @@ describe('the /etc repository (sysmanifest kind)', { skip }, () => {
       'ssh/moduli',
       'ssh/ssh_host_ed25519_key.pub',
       'ssh/sshd_config',
+      'vcsd/keep.conf',
     ]);
     assert.equal(git('cat-file', '-p', 'HEAD:ssh/sshd_config'), 'PermitRootLogin no\n');
     assert.match(git('ls-tree', 'HEAD', 'alternatives/editor'), /^120000 blob /);
-    assert.equal(git('log', '-1', '--format=%an <%ae>|%cn <%ce>|%s'), 'sysmanifest <root@testhost>|sysmanifest <root@testhost>|/etc: 9 added, metadata\n');
+    assert.equal(git('log', '-1', '--format=%an <%ae>|%cn <%ce>|%s'), 'sysmanifest <root@testhost>|sysmanifest <root@testhost>|/etc: 10 added, metadata\n');
     assert.deepEqual(r.changes, {
-      added: ['alternatives/editor', 'fstab', 'group', 'hostname', 'local.conf', 'passwd', 'ssh/moduli', 'ssh/ssh_host_ed25519_key.pub', 'ssh/sshd_config'],
+      added: ['alternatives/editor', 'fstab', 'group', 'hostname', 'local.conf', 'passwd', 'ssh/moduli', 'ssh/ssh_host_ed25519_key.pub', 'ssh/sshd_config', 'vcsd/keep.conf'],
       modified: [],
       removed: [],
       metadata: true,
@@ -203,6 +206,8 @@ describe('the /etc repository (sysmanifest kind)', { skip }, () => {
       'dir\t0755\troot\troot\tssl',
       'dir\t0755\troot\troot\tssl/private',
       'secret\t0600\troot\troot\tssl/private/server.pem',
+      'dir\t0755\troot\troot\tvcsd',
+      'file\t0644\troot\troot\tvcsd/keep.conf',
       'dir\t0755\troot\troot\twireguard',
       'secret\t0600\troot\troot\twireguard/wg0.conf',
       '',
@@ -245,6 +250,7 @@ describe('the /etc repository (sysmanifest kind)', { skip }, () => {
       'passwd',
       'ssh/moduli',
       'ssh/ssh_host_ed25519_key.pub',
+      'vcsd/keep.conf',
     ]);
     assert.equal(git('cat-file', '-p', 'HEAD:fakeutils.conf'), 'verbose = yes\n');
     const meta = git('cat-file', '-p', 'HEAD:.sysmanifest-metadata');

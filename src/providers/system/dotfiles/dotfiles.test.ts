@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { isReadOnlyInvocation } from '../../../core/runner/policy.ts';
+import { findArgv } from '../etc/gather.ts';
 import { hostBranchLayout } from './capture.ts';
 import { parseLoginDefs, parsePasswd } from './gather.ts';
-import { chooseRemote, parseConfigRegexp } from './gitstate.ts';
+import { chooseRemote, gitArgs, parseConfigRegexp } from './gitstate.ts';
 import { stripCredentials } from './url.ts';
 
 test('credentials never survive in a remote URL', () => {
@@ -54,4 +56,36 @@ test('users: root and UID_MIN..UID_MAX from login.defs', () => {
     { name: 'root', uid: 0, home: '/root' },
   ]);
   assert.deepEqual(parsePasswd(passwd, { min: 500, max: 1000 }).map((u) => u.name), ['alice', 'root', 'svc']);
+});
+
+test('the read-only policy allows the git and find forms these providers use, and refuses writing forms', () => {
+  const g = gitArgs({ gitDir: '/r/home/a/.cfg', workTree: '/r/home/a' });
+  for (const argv of [
+    [...g, 'rev-parse', '--verify', '--quiet', 'HEAD^{commit}'],
+    [...g, 'symbolic-ref', '--quiet', '--short', 'HEAD'],
+    [...g, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/'],
+    [...g, 'config', '--get-regexp', '^remote'],
+    [...g, 'config', '--get', 'core.worktree'],
+    [...g, 'status', '--porcelain=v1', '-z', '--untracked-files=no'],
+    [...g, 'ls-tree', '-r', '-z', '--full-tree', 'HEAD'],
+    [...g, 'ls-files', '-z'],
+    findArgv('/r/etc'),
+  ]) {
+    assert.equal(isReadOnlyInvocation(argv), true, argv.join(' '));
+  }
+  for (const argv of [
+    [...g, 'config', 'core.worktree', '/x'],
+    [...g, 'remote', 'add', 'o', 'u'],
+    [...g, 'remote', 'set-url', 'o', 'u'],
+    [...g, 'branch', 'newbranch'],
+    [...g, 'branch', '-D', 'main'],
+    [...g, 'symbolic-ref', 'HEAD', 'refs/heads/x'],
+    [...g, 'update-ref', 'refs/heads/main', 'abc'],
+    [...g, 'commit-tree', 'abc'],
+    ['git', '-c', 'core.hooksPath=/x', 'status'],
+    ['find', '/r/etc', '-delete'],
+    ['find', '/r/etc', '-exec', 'rm', '{}', ';'],
+  ]) {
+    assert.equal(isReadOnlyInvocation(argv), false, argv.join(' '));
+  }
 });

@@ -27,7 +27,7 @@ export function gitArgs(loc: GitLocation): string[] {
   return ['git', '--no-optional-locks', `--git-dir=${loc.gitDir}`, ...(loc.workTree === undefined ? [] : [`--work-tree=${loc.workTree}`])];
 }
 
-/** `git config --get-regexp` output → key → value (first value wins, as `git config --get` would take the last: irrelevant for urls). */
+/** `git config --get-regexp` output ("key value" lines) → key → value; for a multi-valued key the first is kept. */
 export function parseConfigRegexp(out: string): Map<string, string> {
   const m = new Map<string, string>();
   for (const line of out.split('\n')) {

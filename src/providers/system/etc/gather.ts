@@ -22,9 +22,12 @@ export interface EtcEntry {
   readonly target?: string;
 }
 
-/** `find ROOT/etc -mindepth 1 -path ROOT/etc/.git -prune -o -printf …` with NUL-separated fields. */
+/**
+ * `find ROOT/etc -mindepth 1 -name .git -prune -o -printf …` with NUL-separated fields. Every
+ * .git is pruned: /etc/.git is etckeeper's, and git refuses paths with a .git component anyway.
+ */
 export function findArgv(etc: string): string[] {
-  return ['find', etc, '-mindepth', '1', '-path', `${etc}/.git`, '-prune', '-o', '-printf', '%y\\0%m\\0%U\\0%G\\0%s\\0%l\\0%P\\0'];
+  return ['find', etc, '-mindepth', '1', '-name', '.git', '-prune', '-o', '-printf', '%y\\0%m\\0%U\\0%G\\0%s\\0%l\\0%P\\0'];
 }
 
 export function parseFind(out: string): EtcEntry[] {
