@@ -2,6 +2,9 @@
 // walks this list and checks that every provider folder has the shape of the others.
 import type { StorageProvider, SystemProvider } from './types.ts';
 import { provider as disks } from './storage/disks/index.ts';
+import { provider as mdraid } from './storage/mdraid/index.ts';
+import { provider as luks } from './storage/luks/index.ts';
+import { provider as lvm } from './storage/lvm/index.ts';
 import { provider as mounts } from './storage/mounts/index.ts';
 import { provider as ext } from './filesystems/ext/index.ts';
 import { provider as xfs } from './filesystems/xfs/index.ts';
@@ -13,6 +16,6 @@ import { provider as boot } from './system/boot/index.ts';
 import { provider as etc } from './system/etc/index.ts';
 import { provider as dotfiles } from './system/dotfiles/index.ts';
 
-export const storageProviders: readonly StorageProvider[] = [disks, ext, xfs, btrfs, vfat, swap, mounts];
+export const storageProviders: readonly StorageProvider[] = [disks, mdraid, luks, lvm, ext, xfs, btrfs, vfat, swap, mounts];
 
 export const systemProviders: readonly SystemProvider[] = [apt, etc, dotfiles, boot];
