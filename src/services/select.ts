@@ -13,6 +13,8 @@ export interface DiskSelection {
   readonly disks?: readonly string[];
   /** --exclude: leave these out. */
   readonly exclude?: readonly string[];
+  /** verify: exactly these disks (kname → manifest disk id), under these ids. */
+  readonly fixedIds?: Readonly<Record<string, string>>;
 }
 
 /** /dev/disk/by-id/… → sda; /dev/sda → sda; sda → sda. */
@@ -33,8 +35,9 @@ export async function selectStorage(runner: ReadOnlyRunner, sel: DiskSelection):
   const inventory = await gatherInventory(runner);
   const include = await Promise.all((sel.disks ?? []).map((d) => toKname(d, '--disk')));
   const exclude = await Promise.all((sel.exclude ?? []).map((d) => toKname(d, '--exclude')));
-  const chosen = selectDisks(inventory, { include, exclude });
-  const disks = await orderByIdentity(inventory, chosen.disks, runner);
+  const fixed = sel.fixedIds ? Object.keys(sel.fixedIds) : undefined;
+  const chosen = selectDisks(inventory, { include: fixed ?? include, exclude });
+  const disks = fixed ?? (await orderByIdentity(inventory, chosen.disks, runner));
   const scope = new Set(disks.flatMap((k) => stackAbove(inventory, k)));
   // A device built partly on disks outside the capture (an md array with one member
   // excluded) cannot be described whole; keep it and what sits on it out of scope.
@@ -42,7 +45,7 @@ export async function selectStorage(runner: ReadOnlyRunner, sel: DiskSelection):
     const dev = inventory.devices[k]!;
     if (dev.slaves.some((s) => !scope.has(s))) for (const above of stackAbove(inventory, k)) scope.delete(above);
   }
-  const allIds = assignIds(inventory, disks);
+  const allIds = assignIds(inventory, disks, fixed?.map((k) => sel.fixedIds![k]!));
   const ids = Object.fromEntries(Object.entries(allIds).filter(([k]) => scope.has(k)));
   return { runner, inventory, ids, scope, skipped: chosen.skipped };
 }

@@ -9,6 +9,14 @@ export interface PlanContext {
   readonly disks: Readonly<Record<string, string>>;
   /** Disk ids handed over with --wipe. */
   readonly wipe: ReadonlySet<string>;
+  /** Manifest disk id → size in bytes of its target disk (may be larger than captured). */
+  readonly diskBytes: Readonly<Record<string, number>>;
+  /**
+   * --grow: the id (a partition) that takes the extra space of a larger target disk, and so
+   * every device stacked on it. Planners of grown devices must not pin sizes derived from
+   * the old size (block counts, AG sizes) and let the tool fill the device.
+   */
+  readonly grow: ReadonlySet<string>;
   /** Device path a manifest id will have on the target. Throws for an unknown id. */
   devicePath(id: string): string;
   /** Id of the step after which the device `id` exists (undefined for whole disks). */
@@ -31,7 +39,12 @@ export const stepIds = {
   device: (id: string) => `dev:${id}`,
 } as const;
 
-export function buildPlanContext(manifest: Manifest, disks: Readonly<Record<string, string>>, wipe: ReadonlySet<string>): PlanContext {
+export interface PlanContextOptions {
+  readonly diskBytes?: Readonly<Record<string, number>>;
+  readonly grow?: ReadonlySet<string>;
+}
+
+export function buildPlanContext(manifest: Manifest, disks: Readonly<Record<string, string>>, wipe: ReadonlySet<string>, options: PlanContextOptions = {}): PlanContext {
   const paths = new Map<string, string>();
   const ready = new Map<string, string | undefined>();
   const s = manifest.storage ?? {};
@@ -64,10 +77,13 @@ export function buildPlanContext(manifest: Manifest, disks: Readonly<Record<stri
       ready.set(id, stepIds.device(id));
     }
   }
+  const diskBytes = options.diskBytes ?? Object.fromEntries((s.disks ?? []).map((d) => [d.id, d.match.sizeBytes]));
   return {
     manifest,
     disks,
     wipe,
+    diskBytes,
+    grow: options.grow ?? new Set(),
     devicePath(id) {
       const p = paths.get(id);
       if (p === undefined) throw new Error(`plan: no target device for id ${id}`);

@@ -28,9 +28,10 @@ function mdName(inv: Inventory, kname: string): string {
  * Assigns ids to `disks` (knames, already in identity order) and everything built on
  * them. Walks upwards until no device is left whose slaves all have ids.
  */
-export function assignIds(inv: Inventory, disks: readonly string[]): IdMap {
+export function assignIds(inv: Inventory, disks: readonly string[], diskIds?: readonly string[]): IdMap {
   const ids: Record<string, string> = {};
-  disks.forEach((k, i) => (ids[k] = `disk${i}`));
+  // diskIds: verify captures a rebuilt target under the manifest's own disk ids.
+  disks.forEach((k, i) => (ids[k] = diskIds?.[i] ?? `disk${i}`));
   let changed = true;
   while (changed) {
     changed = false;

@@ -1,0 +1,38 @@
+// Mounting the rebuilt tree under the target directory, in mount order: parents before
+// children (fstab order is not guaranteed to be that), only local filesystems that the
+// manifest created. Only the options that change *what* is mounted are kept (btrfs
+// subvol/subvolid): the others (noatime, errors=…) are for the installed system, not for
+// restoring into it.
+import { join } from 'node:path';
+import type { FstabEntry, Manifest } from '../../core/manifest/types.gen.ts';
+import type { PlanContext } from '../../core/plan/context.ts';
+import type { Step } from '../../core/plan/types.ts';
+
+const KEEP_OPTION = /^(subvol|subvolid)=/;
+
+const depth = (p: string): number => p.split('/').filter(Boolean).length;
+
+export function mountSteps(m: Manifest, ctx: PlanContext, target: string, mkfsStepOf: (device: string) => string | undefined): Step[] {
+  const entries = (m.mounts?.fstab ?? [])
+    .filter((e): e is FstabEntry & { device: string } => e.device !== undefined && mkfsStepOf(e.device) !== undefined)
+    .filter((e) => e.file.startsWith('/') && e.vfstype !== 'swap' && !e.options.split(',').includes('noauto'))
+    .sort((a, b) => depth(a.file) - depth(b.file) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const steps: Step[] = [];
+  let previous: string | undefined;
+  for (const e of entries) {
+    const dir = join(target, e.file);
+    const options = e.options.split(',').filter((o) => KEEP_OPTION.test(o));
+    const mkdir = `mkdir:${e.file}`;
+    const id = `mount:${e.file}`;
+    steps.push({ id: mkdir, title: `create mount point ${dir}`, argv: ['mkdir', '-p', '--', dir], risk: 'create', after: previous ? [previous] : [] });
+    steps.push({
+      id,
+      title: `mount ${e.device} (${e.vfstype}) on ${dir}`,
+      argv: ['mount', '-t', e.vfstype, ...(options.length ? ['-o', options.join(',')] : []), '--', ctx.devicePath(e.device), dir],
+      risk: 'create',
+      after: [mkdir, mkfsStepOf(e.device)!],
+    });
+    previous = id;
+  }
+  return steps;
+}
