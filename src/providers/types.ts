@@ -39,6 +39,11 @@ export interface SystemContext {
   readonly runner: ReadOnlyRunner;
   /** Root of the system being captured: "/" normally, or --root DIR. */
   readonly root: string;
+  /**
+   * The manifest this capture replaces, when there is a valid one: what the user declared
+   * in it (datasets, extra /etc exclusions) carries over into the new capture.
+   */
+  readonly previous?: Manifest;
 }
 
 export interface SystemProvider {

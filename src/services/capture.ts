@@ -1,20 +1,27 @@
 // capture: gather facts with a read-only runner, build the manifest (pure), check it
 // against the schema and rules, and only then write it (atomically) into the manifest
 // repository. Nothing here can change a disk: it only ever holds a ReadOnlyRunner.
+import { access, readdir, readFile, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '../core/errors.ts';
+import { isUserError, UserError } from '../core/errors.ts';
+import { loadManifest } from '../core/manifest/load.ts';
 import { dumpManifest } from '../core/manifest/dump.ts';
 import { checkRules } from '../core/manifest/rules.ts';
 import type { Manifest, Storage } from '../core/manifest/types.gen.ts';
 import { formatPath, validateSchema } from '../core/manifest/validate.ts';
-import { writeIfChanged } from '../core/repo/files.ts';
+import { writeFileAtomic, writeIfChanged } from '../core/repo/files.ts';
+import { readAptKeyFiles } from '../providers/system/apt/index.ts';
+import { captureDatasets } from '../providers/system/datasets/index.ts';
+import { captureHost } from '../providers/system/host/capture.ts';
+import { gatherHost } from '../providers/system/host/gather.ts';
 import { ensureRepo } from '../core/runner/git.ts';
 import type { ReadOnlyRunner } from '../core/runner/types.ts';
 import { provider as hostProvider } from '../providers/system/host/index.ts';
 import { storageProviders, systemProviders } from '../providers/registry.ts';
 import { selectStorage, type DiskSelection } from './select.ts';
-import type { StorageContribution } from '../providers/types.ts';
+import type { StorageContribution, StorageProvider } from '../providers/types.ts';
+import { createMountsProvider } from '../providers/storage/mounts/index.ts';
 
 export interface CaptureOptions extends DiskSelection {
   /** Root of the system whose packages, /etc and homes are read ("/" or --root DIR). */
@@ -63,12 +70,30 @@ export function mergeStorage(parts: readonly StorageContribution[]): Pick<Manife
   return { storage, ...(mounts ? { mounts } : {}) };
 }
 
-export async function buildManifest(runner: ReadOnlyRunner, options: CaptureOptions): Promise<Manifest> {
+/** Storage providers for a capture of `root`: fstab and crypttab are the captured system's. */
+function storageProvidersFor(root: string): readonly StorageProvider[] {
+  if (root === '/') return storageProviders;
+  const mounts = createMountsProvider({ fstab: join(root, 'etc/fstab'), crypttab: join(root, 'etc/crypttab') });
+  return storageProviders.map((p) => (p.name === 'mounts' ? mounts : p));
+}
+
+/** System sections merge key by key; `repos` is shared by several providers (etc, dotfiles). */
+export function mergeSystem(manifest: Manifest, parts: readonly Partial<Manifest>[]): Manifest {
+  const out: Manifest = { ...manifest };
+  for (const part of parts) {
+    const { repos, ...rest } = part;
+    Object.assign(out, rest);
+    if (repos) out.repos = { ...out.repos, ...repos };
+  }
+  return out;
+}
+
+export async function buildManifest(runner: ReadOnlyRunner, options: CaptureOptions & { previous?: Manifest }): Promise<Manifest> {
   const ctx = await selectStorage(runner, options);
-  const systemCtx = { runner, root: options.root };
+  const systemCtx = { runner, root: options.root, ...(options.previous ? { previous: options.previous } : {}) };
   const [host, storageParts, systemParts] = await Promise.all([
     hostProvider.contribute(systemCtx),
-    Promise.all(storageProviders.map((p) => p.contribute(ctx))),
+    Promise.all(storageProvidersFor(options.root).map((p) => p.contribute(ctx))),
     Promise.all(systemProviders.map((p) => p.contribute(systemCtx))),
   ]);
   const manifest: Manifest = {
@@ -76,8 +101,7 @@ export async function buildManifest(runner: ReadOnlyRunner, options: CaptureOpti
     host: options.host ? { ...host.host!, hostname: options.host } : host.host!,
     ...mergeStorage(storageParts),
   };
-  for (const part of systemParts) Object.assign(manifest, part);
-  return manifest;
+  return mergeSystem(manifest, systemParts);
 }
 
 /** A captured manifest that fails its own schema is a bug in a provider: never write it. */
@@ -95,18 +119,75 @@ export interface CaptureResult {
   readonly repoCreated: boolean;
 }
 
+/** The manifest already in the repository, if any: the user's declarations carry over. */
+async function previousManifest(file: string): Promise<Manifest | undefined> {
+  try {
+    await access(file);
+  } catch {
+    return undefined;
+  }
+  try {
+    return await loadManifest(file);
+  } catch (e) {
+    if (isUserError(e)) {
+      throw new UserError(e.code, `the manifest already in the repository is not valid, and capture would lose what it declares:\n${e.message}`, {
+        hint: `fix ${file} (sysmanifest validate ${file}), or move it away to start afresh`,
+      });
+    }
+    throw e;
+  }
+}
+
+/** Side files beside the manifest (public apt keys): written, and stale ones removed. */
+async function writeSideFiles(dir: string, files: readonly { file: string; bytes: Uint8Array }[], managed: string): Promise<void> {
+  const keep = new Set(files.map((f) => join(dir, f.file)));
+  for (const f of files) {
+    const path = join(dir, f.file);
+    let same = false;
+    try {
+      same = Buffer.from(await readFile(path)).equals(Buffer.from(f.bytes));
+    } catch {
+      /* new file */
+    }
+    if (!same) await writeFileAtomic(path, f.bytes);
+  }
+  const walk = async (d: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (!keep.has(p)) await rm(p);
+    }
+  };
+  await walk(join(dir, managed));
+}
+
 export async function captureToRepo(runner: ReadOnlyRunner, options: CaptureOptions & { repo: string }): Promise<CaptureResult> {
   if (process.getuid?.() !== 0) {
     throw new UserError('NOT_ROOT', 'capture reads every disk and partition table and needs root', { hint: 'run it with sudo' });
   }
-  const manifest = await buildManifest(runner, options);
-  assertValid(manifest);
-  const hostname = manifest.host.hostname;
+  const hostname = options.host ?? captureHost(await gatherHost(runner, options.root)).hostname;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(hostname)) {
     throw new UserError('USAGE', `host name ${JSON.stringify(hostname)} cannot be used as a folder name`, { hint: 'pass --host NAME' });
   }
+  const hostDir = join(options.repo, 'hosts', hostname);
+  const file = join(hostDir, 'manifest.yaml');
+  const previous = await previousManifest(file);
+  let manifest = await buildManifest(runner, { ...options, host: hostname, ...(previous ? { previous } : {}) });
+  if (previous?.datasets?.length) {
+    // Declarations are the user's; capture only refreshes their `expect` (cached, cheap).
+    const { datasets } = await captureDatasets(previous.datasets, { root: options.root });
+    manifest = { ...manifest, datasets };
+  }
+  assertValid(manifest);
   const repoCreated = await ensureRepo(options.repo);
-  const file = join(options.repo, 'hosts', hostname, 'manifest.yaml');
+  const keys = manifest.packages?.keys ?? [];
+  await writeSideFiles(hostDir, await readAptKeyFiles(runner, options.root, keys), 'apt-keys');
   const status = await writeIfChanged(file, dumpManifest(manifest));
   return { file, status, manifest, repoCreated };
 }

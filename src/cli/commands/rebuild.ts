@@ -1,0 +1,143 @@
+// plan, rebuild and verify: the storage stage of a rebuild.
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { UserError } from '../../core/errors.ts';
+import { formatDifference } from '../../core/manifest/diff.ts';
+import { loadManifest } from '../../core/manifest/load.ts';
+import { hostMutatingRunner, hostReadOnlyRunner } from '../../core/runner/exec.ts';
+import { parseMapOption, matchDisks } from '../../services/rebuild/match.ts';
+import { DEFAULT_TARGET, gatherTargetFacts, planFromFile } from '../../services/rebuild/plan.ts';
+import { DEFAULT_STATE_DIR, rebuildStorage } from '../../services/rebuild/rebuild.ts';
+import { verifyStorage } from '../../services/rebuild/verify.ts';
+import { renderPlan } from '../../ui/plan.ts';
+import { inkProgress, plainProgress } from '../../ui/progress.ts';
+import { collect, type Out } from './common.ts';
+
+interface PlanFlags {
+  map: string[];
+  wipe: string[];
+  target: string;
+  json?: boolean;
+}
+
+const planFlags = (cmd: Command): Command =>
+  cmd
+    .option('--map <src=dev>', 'target disk for a manifest disk: SRC is its id (disk0) or the device path it had at capture (repeatable)', collect, [])
+    .option('--wipe <src>', 'hand this disk over for erasing: allows a target that carries signatures (repeatable)', collect, [])
+    .option('--target <dir>', 'where the rebuilt tree is mounted', DEFAULT_TARGET);
+
+async function askYes(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return (await rl.question(question)).trim() === 'yes';
+  } finally {
+    rl.close();
+  }
+}
+
+/** Reads a passphrase from the terminal without echo; asked twice so a typo cannot lock the data away. */
+async function askPassphrase(): Promise<string> {
+  if (!process.stdin.isTTY) throw new UserError('USAGE', 'a LUKS passphrase is needed and there is no terminal to ask on', { hint: 'pass --key-file FILE' });
+  const read = (prompt: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      process.stderr.write(prompt);
+      const stdin = process.stdin;
+      stdin.setRawMode(true);
+      stdin.resume();
+      let text = '';
+      const onData = (b: Buffer): void => {
+        for (const c of b.toString('utf8')) {
+          if (c === '\r' || c === '\n') {
+            stdin.setRawMode(false);
+            stdin.pause();
+            stdin.off('data', onData);
+            process.stderr.write('\n');
+            resolve(text);
+            return;
+          }
+          if (c === '\u0003') {
+            stdin.setRawMode(false);
+            stdin.off('data', onData);
+            reject(new UserError('REFUSED', 'interrupted'));
+            return;
+          }
+          text = c === '\u007f' ? text.slice(0, -1) : text + c;
+        }
+      };
+      stdin.on('data', onData);
+    });
+  const a = await read('LUKS passphrase for the new containers: ');
+  const b = await read('Again: ');
+  if (a !== b) throw new UserError('USAGE', 'the two passphrases differ; nothing was written to the LUKS steps yet', { hint: 'rerun with --resume and type it again' });
+  if (a === '') throw new UserError('USAGE', 'an empty passphrase is refused');
+  return a;
+}
+
+export function registerRebuild(program: Command, out: Out): void {
+  planFlags(program.command('plan'))
+    .description('show the steps that would rebuild the manifest\'s storage onto the disks present (changes nothing)')
+    .argument('<manifest>', 'manifest.yaml')
+    .option('--json', 'print the plan as JSON')
+    .action(async (file: string, o: PlanFlags) => {
+      const { plan } = await planFromFile(hostReadOnlyRunner(), file, { maps: o.map.map(parseMapOption), wipe: o.wipe, target: o.target });
+      out(o.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
+    });
+
+  planFlags(program.command('rebuild'))
+    .description('rebuild the manifest onto bare disks: preflight, plan, confirm, apply (journaled, resumable), verify')
+    .argument('<manifest>', 'manifest.yaml')
+    .requiredOption('--stage <stage>', 'what to rebuild (storage)')
+    .option('--key-file <file>', 'read the LUKS passphrase from this file (its exact bytes) instead of asking')
+    .option('--yes', 'do not ask for confirmation')
+    .option('--resume', 'continue an interrupted rebuild after its last completed step')
+    .option('--state <dir>', 'where the plan and the journal are kept', DEFAULT_STATE_DIR)
+    .option('--json', 'progress as JSON lines')
+    .action(async (file: string, o: PlanFlags & { stage: string; keyFile?: string; yes?: boolean; resume?: boolean; state: string }) => {
+      if (o.stage !== 'storage') throw new UserError('USAGE', `--stage ${o.stage}: only the storage stage exists so far`, { hint: 'use --stage storage' });
+      const tty = process.stdout.isTTY === true && !o.json;
+      const progress = tty ? inkProgress() : plainProgress(out, o.json === true);
+      try {
+        const r = await rebuildStorage(
+          hostMutatingRunner(),
+          file,
+          { maps: o.map.map(parseMapOption), wipe: o.wipe, target: o.target, stateDir: o.state, resume: o.resume === true },
+          {
+            confirm: async (plan) => {
+              if (!o.json) out(renderPlan(plan));
+              if (o.yes) return true;
+              if (!process.stdin.isTTY) throw new UserError('USAGE', 'refusing to write to disks without confirmation, and there is no terminal to ask on', { hint: 'read the plan (sysmanifest plan …), then pass --yes' });
+              return askYes(`Type "yes" to write this plan to ${Object.values(plan.disks).join(', ')}: `);
+            },
+            passphrase: async () => (o.keyFile ? readFile(o.keyFile, 'utf8') : askPassphrase()),
+            onEvent: (e) => progress.onEvent(e),
+          },
+        );
+        progress.done();
+        out(`\nran ${r.ran} step(s), skipped ${r.skipped}; ${r.differences.length === 0 ? 'verify: the disks match the manifest' : `verify: ${r.differences.length} difference(s):`}\n`);
+        for (const d of r.differences) out(`  ${formatDifference(d)}\n`);
+        if (r.differences.length) throw new UserError('REFUSED', 'the rebuilt storage does not match the manifest (see the differences above)');
+      } catch (e) {
+        progress.done();
+        throw e;
+      }
+    });
+
+  program
+    .command('verify')
+    .description('capture the disks matched to the manifest and list every difference (exit 0 only when there is none)')
+    .argument('<manifest>', 'manifest.yaml')
+    .option('--map <src=dev>', 'target disk for a manifest disk (repeatable)', collect, [])
+    .action(async (file: string, o: { map: string[] }) => {
+      const runner = hostReadOnlyRunner();
+      const manifest = await loadManifest(file);
+      const maps = o.map.map(parseMapOption);
+      const facts = await gatherTargetFacts(runner, maps);
+      const targets = matchDisks(manifest.storage?.disks ?? [], facts.present, maps, facts.resolve);
+      const paths = Object.fromEntries(Object.entries(targets).map(([id, k]) => [id, facts.inventory.devices[k]!.path]));
+      const diffs = await verifyStorage(runner, manifest, paths);
+      for (const d of diffs) out(`${formatDifference(d)}\n`);
+      if (diffs.length) throw new UserError('REFUSED', `${diffs.length} difference(s) between the manifest and the disks`);
+      out(`the disks match the manifest (${Object.entries(paths).map(([id, p]) => `${id}=${p}`).join(', ')})\n`);
+    });
+}

@@ -1,0 +1,87 @@
+// rebuild --stage storage: preflight → plan → show → confirm → apply (journal) → verify.
+// Executes exactly the plan it showed. The plan and the journal live in a state directory so
+// that `--resume` continues an interrupted run after its last completed step.
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { UserError } from '../../core/errors.ts';
+import { loadManifest, readManifestText } from '../../core/manifest/load.ts';
+import type { Manifest } from '../../core/manifest/types.gen.ts';
+import type { Difference } from '../../core/manifest/diff.ts';
+import { applyPlan, type ApplyEvent } from '../../core/plan/apply.ts';
+import { Journal, readJournal } from '../../core/plan/journal.ts';
+import { PLAN_VERSION, type Plan } from '../../core/plan/types.ts';
+import { writeFileAtomic } from '../../core/repo/files.ts';
+import type { MutatingRunner } from '../../core/runner/types.ts';
+import { computePlan, gatherTargetFacts, type PlanOptions } from './plan.ts';
+import { verifyStorage } from './verify.ts';
+
+export const DEFAULT_STATE_DIR = '/run/sysmanifest/rebuild';
+
+export interface RebuildOptions extends PlanOptions {
+  readonly stateDir: string;
+  readonly resume: boolean;
+}
+
+export interface RebuildIO {
+  /** Show the plan and ask; false aborts before any write. */
+  confirm(plan: Plan): Promise<boolean>;
+  /** The LUKS passphrase (asked once, or read from --key-file); never stored or logged. */
+  passphrase(): Promise<string>;
+  onEvent?(e: ApplyEvent): void;
+}
+
+export interface RebuildResult {
+  readonly plan: Plan;
+  readonly ran: number;
+  readonly skipped: number;
+  readonly differences: readonly Difference[];
+}
+
+const planFile = (dir: string): string => join(dir, 'plan.json');
+const journalFile = (dir: string): string => join(dir, 'journal.jsonl');
+
+async function loadSavedPlan(dir: string, sha: string): Promise<Plan> {
+  let plan: Plan;
+  try {
+    plan = JSON.parse(await readFile(planFile(dir), 'utf8')) as Plan;
+  } catch {
+    throw new UserError('USAGE', `--resume: there is no saved plan in ${dir}`, { hint: 'start the rebuild without --resume (or pass the --state directory of the interrupted run)' });
+  }
+  if (plan.version !== PLAN_VERSION) throw new UserError('REFUSED', `${planFile(dir)} was written by another sysmanifest version (plan version ${plan.version})`);
+  if (plan.manifestSha256 !== sha) throw new UserError('REFUSED', `the manifest changed since the interrupted rebuild planned it; refusing to resume with a different manifest`, { hint: 'resume with the same manifest file, or start over on blank disks' });
+  return plan;
+}
+
+export async function rebuildStorage(runner: MutatingRunner, file: string, o: RebuildOptions, io: RebuildIO): Promise<RebuildResult> {
+  if (process.getuid?.() !== 0) throw new UserError('NOT_ROOT', 'rebuild writes partition tables and filesystems and needs root', { hint: 'run it with sudo from the live system' });
+  const text = await readManifestText(file);
+  const manifest: Manifest = await loadManifest(file);
+  const sha = createHash('sha256').update(text).digest('hex');
+  await mkdir(o.stateDir, { recursive: true, mode: 0o700 });
+
+  let plan: Plan;
+  if (o.resume) {
+    plan = await loadSavedPlan(o.stateDir, sha);
+  } else {
+    if ((await readJournal(journalFile(o.stateDir))).length > 0) {
+      throw new UserError('REFUSED', `an earlier rebuild in ${o.stateDir} did not finish`, {
+        hint: `continue it with --resume, or remove ${o.stateDir} if you mean to start over on blank (or --wipe) disks`,
+      });
+    }
+    // Preflight happens inside computePlan: every refusal comes before a single write.
+    plan = computePlan(manifest, sha, await gatherTargetFacts(runner, o.maps), o);
+  }
+  if (!(await io.confirm(plan))) throw new UserError('REFUSED', 'not confirmed; nothing was written');
+  if (!o.resume) await writeFileAtomic(planFile(o.stateDir), `${JSON.stringify(plan, null, 2)}\n`, 0o600);
+
+  let secret: string | undefined;
+  const { ran, skipped } = await applyPlan(runner, plan, {
+    journal: await Journal.open(journalFile(o.stateDir)),
+    secret: async () => (secret ??= await io.passphrase()),
+    ...(io.onEvent ? { onEvent: (e) => io.onEvent!(e) } : {}),
+  });
+  const differences = await verifyStorage(runner, manifest, plan.disks);
+  if (differences.length === 0) await rm(journalFile(o.stateDir), { force: true });
+  return { plan, ran, skipped, differences };
+}
