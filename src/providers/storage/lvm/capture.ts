@@ -19,13 +19,14 @@ interface Pv {
   readonly kname?: string;
 }
 
+// lvm's pv_name (/dev/md126, /dev/mapper/…) is a fact of one boot: md numbers and dm
+// names may change, so the PV is identified by `on` and its uuid only.
 function capturePv(pv: Pv, ids: IdMap): LvmPhysicalVolume {
   const r = pv.row;
   const t = tags(field(r, 'pv_tags', W_PVS));
   const ba = intField(r, 'pv_ba_size', W_PVS);
   return {
     on: ids[pv.kname!]!,
-    name: field(r, 'pv_name', W_PVS),
     uuid: field(r, 'pv_uuid', W_PVS),
     peStart: intField(r, 'pe_start', W_PVS),
     metadataCopies: intField(r, 'pv_mda_count', W_PVS),
@@ -110,7 +111,8 @@ export function captureLvm(facts: LvmFacts, inv: Inventory, ids: IdMap, scope: R
     const mine = pvs.filter((p) => field(p.row, 'vg_name', W_PVS) === name);
     if (!mine.some(inScope)) continue; // a VG of other disks: not ours to capture
     const problems: string[] = [];
-    const outside = mine.filter((p) => !inScope(p)).map((p) => field(p.row, 'pv_name', W_PVS));
+    // By PV uuid: device names are facts of one boot and would make the reason change by itself.
+    const outside = mine.filter((p) => !inScope(p)).map((p) => `PV ${field(p.row, 'pv_uuid', W_PVS)}`);
     if (outside.length > 0) problems.push(`PVs outside the captured devices or missing: ${outside.join(', ')}`);
     const lockType = field(vg, 'vg_lock_type', W_VGS);
     if (lockType !== '') problems.push(`shared VG (lock type ${lockType})`);

@@ -40,8 +40,8 @@ const VG0 = {
   name: 'vg0', uuid: '7qBWgG-F84s-6Q3F-xmSY-PZQf-iXJx-95WGsH', extentSize: 8388608, allocationPolicy: 'normal', maxLv: 0, maxPv: 0,
   metadataCopies: 'unmanaged', tags: ['role-os', 'site_a'],
   pvs: [
-    { on: 'luks-disk0p1', name: '/dev/mapper/cryptlvm', uuid: 'IfFYCy-yQov-eFwD-21pI-0PRq-EtDC-CLd0wB', peStart: 1048576, metadataCopies: 1, metadataSize: 1044480 },
-    { on: 'luks-disk1', name: '/dev/mapper/cryptpv2', uuid: 'SNRByA-dBQ1-1ysv-xpWJ-JyNE-LUHP-a5Lbb3', peStart: 3145728, metadataCopies: 2, metadataSize: 2097152 },
+    { on: 'luks-disk0p1', uuid: 'IfFYCy-yQov-eFwD-21pI-0PRq-EtDC-CLd0wB', peStart: 1048576, metadataCopies: 1, metadataSize: 1044480 },
+    { on: 'luks-disk1', uuid: 'SNRByA-dBQ1-1ysv-xpWJ-JyNE-LUHP-a5Lbb3', peStart: 3145728, metadataCopies: 2, metadataSize: 2097152 },
   ],
   lvs: [
     { name: 'data-vol', id: 'vg0/data-vol', uuid: 'Of5XVE-Z79K-jYhL-FjSl-VtcN-yI2v-bTPUJi', size: 100663296, ...common, segments: [lin(0, 100663296, 'luks-disk1', 0, 11)] },
@@ -66,7 +66,7 @@ const VG0 = {
 };
 const VGMD = {
   name: 'vgmd', uuid: 'zS1rGX-x5tA-Up3U-Oj0R-Svdz-a3Xj-k0k45W', extentSize: 4194304, allocationPolicy: 'normal', maxLv: 0, maxPv: 0, metadataCopies: 'unmanaged',
-  pvs: [{ on: 'md-scratch', name: '/dev/md126', uuid: '82ldir-mbDF-TgCe-pmcU-nI8S-gvyl-C02hfo', peStart: 1048576, metadataCopies: 1, metadataSize: 1044480 }],
+  pvs: [{ on: 'md-scratch', uuid: '82ldir-mbDF-TgCe-pmcU-nI8S-gvyl-C02hfo', peStart: 1048576, metadataCopies: 1, metadataSize: 1044480 }],
   lvs: [{ name: 'media', id: 'vgmd/media', uuid: '2pw0C1-8a8h-H5mR-VMUg-B18C-J0oJ-lRhHP3', size: 671088640, ...common, segments: [lin(0, 671088640, 'md-scratch', 0, 159)] }],
 };
 
@@ -104,7 +104,7 @@ test('lvm: only VGs with PVs in scope; a VG only partly in scope is unsupported'
   assert.deepEqual(onlyMd.storage!.lvm!.vgs!.map((v) => v.name), ['vgmd']);
   const half = (await provider.contribute(ctx({ scope: new Set(stackAbove(guest, 'vda')) }))).storage!.lvm!.vgs!;
   assert.deepEqual(half.map((v) => [v.name, v.pvs!.map((p) => p.on), v.unsupported]), [
-    ['vg0', ['luks-disk0p1'], { reason: 'PVs outside the captured devices or missing: /dev/mapper/cryptpv2' }],
+    ['vg0', ['luks-disk0p1'], { reason: 'PVs outside the captured devices or missing: PV SNRByA-dBQ1-1ysv-xpWJ-JyNE-LUHP-a5Lbb3' }],
   ]);
 });
 
