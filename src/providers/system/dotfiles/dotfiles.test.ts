@@ -5,7 +5,7 @@ import { findArgv } from '../etc/gather.ts';
 import { hostBranchLayout } from './capture.ts';
 import { parseLoginDefs, parsePasswd } from './gather.ts';
 import { chooseRemote, gitArgs, parseConfigRegexp } from './gitstate.ts';
-import { stripCredentials } from './url.ts';
+import { stripCredentials } from './parse.ts';
 
 test('credentials never survive in a remote URL', () => {
   assert.equal(stripCredentials('https://alice:ghp_TOKEN123@github.com/alice/dots.git'), 'https://github.com/alice/dots.git');

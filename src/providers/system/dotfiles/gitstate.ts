@@ -4,7 +4,7 @@
 // repository on its own nor refuses one owned by another user (safe.directory applies to
 // discovered repositories only), and --no-optional-locks so `status` does not rewrite the index.
 import type { ReadOnlyRunner } from '../../../core/runner/types.ts';
-import { stripCredentials } from './url.ts';
+import { stripCredentials } from './parse.ts';
 
 export interface GitLocation {
   /** Host path of the git directory (ROOT already joined). */

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { ParseError } from '../../../core/errors.ts';
 import type { ReadOnlyRunner } from '../../../core/runner/types.ts';
-import { infoStem, parseList, parseMd5sums, parseStatusConffiles, type Conffile } from './dpkg.ts';
+import { infoStem, parseList, parseMd5sums, parseStatusConffiles, type Conffile } from './parse.ts';
 
 export type EntryType = 'f' | 'd' | 'l' | 'p' | 's' | 'c' | 'b';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ParseError } from '../../../core/errors.ts';
 import { fixture } from '../../../core/runner/fake.ts';
-import { parseList, parseMd5sums, parseStatusConffiles } from './dpkg.ts';
+import { parseList, parseMd5sums, parseStatusConffiles } from './parse.ts';
 
 test('Conffiles of the status file, not the /etc paths quoted in a Description', () => {
   const conffiles = parseStatusConffiles(fixture(import.meta.url, '__fixtures__/status.excerpt'));
