@@ -28,6 +28,8 @@ export interface CaptureOptions extends DiskSelection {
   readonly root: string;
   /** Overrides the hostname read from the system. */
   readonly host?: string;
+  /** 'storage': only the storage stack (with --stdout; never written to the repository half). */
+  readonly only?: 'storage';
 }
 
 export function defaultRepo(): string {
@@ -94,7 +96,7 @@ export async function buildManifest(runner: ReadOnlyRunner, options: CaptureOpti
   const [host, storageParts, systemParts] = await Promise.all([
     hostProvider.contribute(systemCtx),
     Promise.all(storageProvidersFor(options.root).map((p) => p.contribute(ctx))),
-    Promise.all(systemProviders.map((p) => p.contribute(systemCtx))),
+    Promise.all(options.only === 'storage' ? [] : systemProviders.map((p) => p.contribute(systemCtx))),
   ]);
   const manifest: Manifest = {
     apiVersion: 'sysmanifest/v1',

@@ -1,7 +1,8 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { UserError } from '../../core/errors.ts';
 import { dumpManifest } from '../../core/manifest/dump.ts';
 import { hostReadOnlyRunner } from '../../core/runner/exec.ts';
-import { captureToRepo, defaultRepo } from '../../services/capture.ts';
+import { assertValid, buildManifest, captureToRepo, defaultRepo } from '../../services/capture.ts';
 import { collect, type Out } from './common.ts';
 
 export function registerCapture(program: Command, out: Out): void {
@@ -14,7 +15,16 @@ export function registerCapture(program: Command, out: Out): void {
     .option('--exclude <dev>', 'leave this disk out (repeatable)', collect, [])
     .option('--root <dir>', 'read packages, /etc and homes of a system mounted at DIR (storage still comes from the disks)', '/')
     .option('--print', 'also print the manifest to stdout')
-    .action(async (o: { repo: string; host?: string; disk: string[]; exclude: string[]; root: string; print?: boolean }) => {
+    .option('--stdout', 'print the manifest to stdout and write nothing (no repository, no side files)')
+    .addOption(new Option('--only <section>', 'with --stdout: capture only this part').choices(['storage']))
+    .action(async (o: { repo: string; host?: string; disk: string[]; exclude: string[]; root: string; print?: boolean; stdout?: boolean; only?: 'storage' }) => {
+      if (o.only && !o.stdout) throw new UserError('USAGE', '--only writes a partial manifest and is only allowed with --stdout');
+      if (o.stdout) {
+        const m = await buildManifest(hostReadOnlyRunner(), { root: o.root, disks: o.disk, exclude: o.exclude, ...(o.host ? { host: o.host } : {}), ...(o.only ? { only: o.only } : {}) });
+        assertValid(m);
+        out(dumpManifest(m));
+        return;
+      }
       const r = await captureToRepo(hostReadOnlyRunner(), { repo: o.repo, root: o.root, disks: o.disk, exclude: o.exclude, ...(o.host ? { host: o.host } : {}) });
       const s = r.manifest.storage ?? {};
       const counts = [
