@@ -1261,7 +1261,7 @@ export interface EfiBootEntry {
   file?: string;
 }
 /**
- * The configured kernel command line (what a rebuild writes back) and, for the live root, the running one.
+ * The configured kernel command line (what a rebuild writes back). The running one (/proc/cmdline) is not recorded: it is a fact of one boot and may carry credentials.
  */
 export interface BootCmdline {
   /**
@@ -1276,10 +1276,6 @@ export interface BootCmdline {
    * ROOT/etc/kernel/cmdline (kernel-install, systemd-boot, UKIs), whitespace-normalised.
    */
   kernelCmdline?: string;
-  /**
-   * /proc/cmdline of the live root without BOOT_IMAGE= and initrd= (they name this boot's kernel file and change with every kernel upgrade). Informational: a rebuild uses the configured values.
-   */
-  running?: string;
   unsupported?: Unsupported;
 }
 export interface BootInitramfs {

@@ -1,7 +1,7 @@
 // Pure: boot facts → the `boot` section.
 import type { Boot, BootCmdline, BootEfi, BootInitramfs, EfiBootEntry } from '../../../core/manifest/types.gen.ts';
 import type { BootFacts, InitramfsFacts, TextFile } from './gather.ts';
-import { devicePathParts, meaningfulLines, parseEfibootmgr, parseShellAssignments, runningCmdline, type ShellValue } from './parse.ts';
+import { devicePathParts, meaningfulLines, parseEfibootmgr, parseShellAssignments, type ShellValue } from './parse.ts';
 
 /** Packages that install a grub boot loader (not the *-bin ones, which only ship the images). */
 const GRUB_LOADER_PKG = /^grub-(pc|efi|efi-[a-z0-9]+(-signed)?|coreboot|ieee1275|xen|uboot|emu)$/;
@@ -38,7 +38,9 @@ function cmdlineOf(f: BootFacts): BootCmdline {
     else unreadable.push(`${name} in ${v.file} needs a shell to evaluate: ${v.expansion}`);
   }
   if (f.kernelCmdline !== undefined) out.kernelCmdline = meaningfulLines(f.kernelCmdline).join(' ');
-  if (f.procCmdline !== undefined) out.running = runningCmdline(f.procCmdline);
+  // /proc/cmdline is deliberately not recorded: it is a fact of one boot, may carry
+  // credentials (some installers and firmware agents put tokens there), and a rebuild uses
+  // the configured command line above.
   if (unreadable.length > 0) out.unsupported = { reason: unreadable.join('; ') };
   return out;
 }

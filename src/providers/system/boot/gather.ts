@@ -1,5 +1,5 @@
 // Read-only: boot configuration under the captured root. The running machine is asked only
-// when the root is "/": /sys/firmware/efi, `efibootmgr -v` and /proc/cmdline describe the
+// when the root is "/": /sys/firmware/efi and `efibootmgr -v` describe the
 // machine that booted, not a system mounted under --root.
 import { posix } from 'node:path';
 import type { ReadOnlyRunner } from '../../../core/runner/types.ts';
@@ -39,7 +39,6 @@ export interface BootFacts {
   readonly efibootmgr: { readonly stdout: string } | { readonly unsupported: string } | undefined;
   readonly defaultGrub: readonly TextFile[];
   readonly kernelCmdline: string | undefined;
-  readonly procCmdline: string | undefined;
   readonly initramfs: InitramfsFacts;
 }
 
@@ -122,7 +121,6 @@ export async function gatherBoot(r: ReadOnlyRunner, root: string): Promise<BootF
     efibootmgr: await gatherEfibootmgr(r, live, efiSysfs),
     defaultGrub: await readTextFiles(r, root, ['/etc/default/grub', ...grubD]),
     kernelCmdline,
-    procCmdline: live ? await r.readFile('/proc/cmdline') : undefined,
     initramfs: await gatherInitramfs(r, root, installed),
   };
 }

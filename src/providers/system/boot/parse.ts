@@ -137,11 +137,3 @@ export function meaningfulLines(text: string): string[] {
     .filter((l) => l !== '');
 }
 
-/** /proc/cmdline without the tokens that name this boot's kernel files. */
-export function runningCmdline(text: string): string {
-  return text
-    .trim()
-    .split(/\s+/)
-    .filter((w) => !w.startsWith('BOOT_IMAGE=') && !w.startsWith('initrd='))
-    .join(' ');
-}
