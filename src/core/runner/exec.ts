@@ -10,7 +10,8 @@ import type { CommandResult, MutatingRunner, ReadOnlyRunner, RunOptions } from '
 
 // Tools parse better in the C locale, and sbin is not on every user's PATH.
 const SBIN = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
-function childEnv(): Record<string, string> {
+function childEnv(searchPath?: string): Record<string, string> {
+  if (searchPath !== undefined) return { LC_ALL: 'C', LANG: 'C', LANGUAGE: '', PATH: searchPath };
   const path = (process.env.PATH ?? '/usr/bin:/bin').split(delimiter);
   for (const d of SBIN) if (!path.includes(d)) path.push(d);
   return { LC_ALL: 'C', LANG: 'C', LANGUAGE: '', PATH: path.join(delimiter) };
@@ -52,13 +53,13 @@ class Gate {
   }
 }
 
-async function spawn(argv: readonly string[], options: RunOptions, gate: Gate): Promise<CommandResult> {
+async function spawn(argv: readonly string[], options: RunOptions, gate: Gate, searchPath?: string): Promise<CommandResult> {
   const [program, ...args] = argv;
   if (program === undefined) throw new Error('runner: empty argv');
   const r = await gate.with(() =>
     execa(program, args, {
       reject: false,
-      env: childEnv(),
+      env: childEnv(searchPath),
       extendEnv: true,
       stripFinalNewline: false,
       ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
@@ -92,6 +93,11 @@ export function commandFailed(result: CommandResult, why?: string): UserError {
 }
 
 class HostReader {
+  protected readonly searchPath: string | undefined;
+  constructor(searchPath?: string) {
+    this.searchPath = searchPath;
+  }
+
   async readFile(path: string): Promise<string> {
     return readFile(path, 'utf8');
   }
@@ -128,7 +134,7 @@ class HostReader {
     }
   }
   async hasProgram(program: string): Promise<boolean> {
-    for (const dir of childEnv().PATH!.split(delimiter)) {
+    for (const dir of childEnv(this.searchPath).PATH!.split(delimiter)) {
       try {
         await access(join(dir, program), fsc.X_OK);
         return true;
@@ -143,8 +149,8 @@ class HostReader {
 class HostReadOnlyRunner extends HostReader implements ReadOnlyRunner {
   readonly mode: 'read-only' | 'mutating' = 'read-only';
   protected readonly gate: Gate;
-  constructor(concurrency: number) {
-    super();
+  constructor(concurrency: number, searchPath?: string) {
+    super(searchPath);
     this.gate = new Gate(concurrency);
   }
   run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
@@ -152,21 +158,22 @@ class HostReadOnlyRunner extends HostReader implements ReadOnlyRunner {
       // A bug, not a user error: a read-only service asked for something that could write.
       throw new Error(`read-only runner refused a command that is not known to be read-only: ${argv.join(' ')}`);
     }
-    return spawn(argv, options, this.gate);
+    return spawn(argv, options, this.gate, this.searchPath);
   }
 }
 
 class HostMutatingRunner extends HostReadOnlyRunner implements MutatingRunner {
   override readonly mode = 'mutating' as const;
   mutate(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
-    return spawn(argv, options, this.gate);
+    return spawn(argv, options, this.gate, this.searchPath);
   }
 }
 
-export function hostReadOnlyRunner(concurrency = 8): ReadOnlyRunner {
-  return new HostReadOnlyRunner(concurrency);
+/** `searchPath` replaces PATH (tests); by default PATH plus the sbin directories. */
+export function hostReadOnlyRunner(concurrency = 8, searchPath?: string): ReadOnlyRunner {
+  return new HostReadOnlyRunner(concurrency, searchPath);
 }
 
-export function hostMutatingRunner(concurrency = 4): MutatingRunner {
-  return new HostMutatingRunner(concurrency);
+export function hostMutatingRunner(concurrency = 4, searchPath?: string): MutatingRunner {
+  return new HostMutatingRunner(concurrency, searchPath);
 }
