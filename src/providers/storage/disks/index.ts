@@ -5,10 +5,12 @@ import type { Inventory } from '../types.ts';
 import type { StorageContext, StorageContribution, StorageProvider } from '../../types.ts';
 import { captureDisk } from './capture.ts';
 import { gatherIdentity, gatherTable } from './gather.ts';
+import { planDisks } from './plan.ts';
 import { orderDisks } from './select.ts';
 
 export { captureDisk, matchOf } from './capture.ts';
 export { gatherIdentity, gatherTable, type DiskIdentity, type TableFacts } from './gather.ts';
+export { grownDisk, grownManifest, lastPartitionIds, planDisks, sfdiskScript } from './plan.ts';
 export { orderDisks, selectDisks, LIVE_MEDIUM_MOUNTPOINTS, type DiskSelection, type DiskSelectionOptions, type SkippedDisk } from './select.ts';
 
 /**
@@ -39,6 +41,7 @@ async function contribute(ctx: StorageContext): Promise<StorageContribution> {
 export const provider: StorageProvider = {
   name: 'disks',
   area: 'storage',
-  tools: ['sfdisk'],
+  tools: ['sfdisk', 'partx'],
   contribute,
+  plan: planDisks,
 };
