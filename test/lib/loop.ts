@@ -2,7 +2,7 @@
 // Every test device is created here and torn down here, even when the test fails; nothing
 // else is ever written to. Requires root and the loop driver (the host has both).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -56,9 +56,29 @@ export class LoopLab {
     return disk;
   }
 
-  /** Re-read the partition table of a loop device (no udev here: partx/BLKRRPART). */
-  rescan(disk: LoopDisk): void {
-    sh(['partx', '--update', disk.path]);
+  /**
+   * Make the kernel's partitions of a loop device match its table (no udev here, and this
+   * host's kernel adds no partitions on BLKRRPART). `partx --update` alone only looks at
+   * numbers 1..count (util-linux 2.38.1), so it misses partitions after a numbering gap;
+   * with `--nr 1:MAX` (MAX: the highest number sfdisk reports, or the highest the kernel
+   * still has) it adds, moves or removes every number. Returns the partition numbers.
+   */
+  rescan(disk: LoopDisk): number[] {
+    let numbers: number[] = [];
+    try {
+      const dump = JSON.parse(sh(['sfdisk', '--json', disk.path])) as { partitiontable: { partitions?: { node: string }[] } };
+      numbers = (dump.partitiontable.partitions ?? []).map((p) => Number(/(\d+)$/.exec(p.node)![1]));
+    } catch (e) {
+      // A disk without a table: sfdisk exits 1; then only stale kernel partitions are removed.
+      if (!/does not contain a recognized partition table/.test(String((e as { stderr?: string }).stderr))) throw e;
+    }
+    const inKernel = readdirSync(`/sys/block/${disk.kname}`)
+      .filter((f) => f.startsWith(`${disk.kname}p`))
+      .map((f) => Number(f.slice(disk.kname.length + 1)));
+    const max = Math.max(0, ...numbers, ...inKernel);
+    if (max > 0) sh(['partx', '--update', '--nr', `1:${max}`, disk.path]);
+    for (const n of numbers) if (!existsSync(`/sys/block/${disk.kname}/${disk.kname}p${n}`)) throw new Error(`rescan: ${disk.path} partition ${n} is in the table but not in the kernel`);
+    return numbers.sort((a, b) => a - b);
   }
 
   mount(dev: string, options: string[] = []): string {
