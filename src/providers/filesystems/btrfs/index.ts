@@ -3,6 +3,7 @@ import type { StorageContext, StorageContribution, StorageProvider } from '../..
 import { byOn, nodeOf, ownedDevices } from '../common.ts';
 import { captureBtrfs, type BtrfsMember } from './capture.ts';
 import { btrfsReader } from './gather.ts';
+import { plan } from './plan.ts';
 
 async function contribute(ctx: StorageContext): Promise<StorageContribution> {
   const filesystems: Filesystem[] = [];
@@ -20,4 +21,4 @@ async function contribute(ctx: StorageContext): Promise<StorageContribution> {
   return { storage: { filesystems: filesystems.sort((a, b) => byOn(a.on, b.on)) } };
 }
 
-export const provider: StorageProvider = { name: 'btrfs', area: 'filesystems', tools: ['btrfs'], contribute };
+export const provider: StorageProvider = { name: 'btrfs', area: 'filesystems', tools: ['btrfs'], contribute, plan };

@@ -4,6 +4,7 @@ import { byOn, nodeOf, ownedDevices } from '../common.ts';
 import { captureExt, type ExtType } from './capture.ts';
 import { gatherExt } from './gather.ts';
 import { parseDumpe2fs } from './parse.ts';
+import { plan } from './plan.ts';
 
 const TYPES: readonly ExtType[] = ['ext2', 'ext3', 'ext4'];
 
@@ -19,4 +20,4 @@ async function contribute(ctx: StorageContext): Promise<StorageContribution> {
   return { storage: { filesystems: filesystems.sort((a, b) => byOn(a.on, b.on)) } };
 }
 
-export const provider: StorageProvider = { name: 'ext', area: 'filesystems', tools: ['dumpe2fs'], contribute };
+export const provider: StorageProvider = { name: 'ext', area: 'filesystems', tools: ['dumpe2fs'], contribute, plan };

@@ -4,6 +4,7 @@ import { byOn, nodeOf, ownedDevices } from '../common.ts';
 import { captureVfat } from './capture.ts';
 import { gatherVfat } from './gather.ts';
 import { parseBootSector } from './parse.ts';
+import { plan } from './plan.ts';
 
 async function contribute(ctx: StorageContext): Promise<StorageContribution> {
   const filesystems: Filesystem[] = [];
@@ -14,4 +15,4 @@ async function contribute(ctx: StorageContext): Promise<StorageContribution> {
   return { storage: { filesystems: filesystems.sort((a, b) => byOn(a.on, b.on)) } };
 }
 
-export const provider: StorageProvider = { name: 'vfat', area: 'filesystems', tools: [], contribute };
+export const provider: StorageProvider = { name: 'vfat', area: 'filesystems', tools: [], contribute, plan };

@@ -3,6 +3,7 @@ import type { StorageContext, StorageContribution, StorageProvider } from '../..
 import { byOn, nodeOf, ownedDevices } from '../common.ts';
 import { captureXfs } from './capture.ts';
 import { gatherXfs } from './gather.ts';
+import { plan } from './plan.ts';
 
 async function contribute(ctx: StorageContext): Promise<StorageContribution> {
   const filesystems: Filesystem[] = [];
@@ -13,4 +14,4 @@ async function contribute(ctx: StorageContext): Promise<StorageContribution> {
   return { storage: { filesystems: filesystems.sort((a, b) => byOn(a.on, b.on)) } };
 }
 
-export const provider: StorageProvider = { name: 'xfs', area: 'filesystems', tools: ['xfs_info', 'xfs_db'], contribute };
+export const provider: StorageProvider = { name: 'xfs', area: 'filesystems', tools: ['xfs_info', 'xfs_db'], contribute, plan };

@@ -4,6 +4,7 @@ import { byOn, nodeOf, ownedDevices } from '../../filesystems/common.ts';
 import { captureSwap } from './capture.ts';
 import { gatherSwap } from './gather.ts';
 import { parseSwapHeader } from './parse.ts';
+import { plan } from './plan.ts';
 
 async function contribute(ctx: StorageContext): Promise<StorageContribution> {
   const swap: Swap[] = [];
@@ -14,4 +15,4 @@ async function contribute(ctx: StorageContext): Promise<StorageContribution> {
   return { storage: { swap: swap.sort((a, b) => byOn(a.on, b.on)) } };
 }
 
-export const provider: StorageProvider = { name: 'swap', area: 'storage', tools: [], contribute };
+export const provider: StorageProvider = { name: 'swap', area: 'storage', tools: [], contribute, plan };
