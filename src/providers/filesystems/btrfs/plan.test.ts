@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { FakeRunner, fixture } from '../../../core/runner/fake.ts';
-import type { Filesystem, Manifest } from '../../../core/manifest/types.gen.ts';
+import type { BtrfsSubvolume, Filesystem, Manifest } from '../../../core/manifest/types.gen.ts';
 import { buildPlanContext } from '../../../core/plan/context.ts';
 import { orderSteps } from '../../../core/plan/order.ts';
 import { fakeContext, fakeDevice } from '../testing.ts';
@@ -93,7 +93,7 @@ test('multi-device raid1 on partitions: one mkfs over all members after both tab
 });
 
 test('id gaps are filled with placeholders that are removed again; compression flags by remount; top-level default', () => {
-  const sub = (path: string, id: number, extra: Partial<Filesystem> = {}) => ({ path, id, parentId: 5, readOnly: false, nodatacow: false, ...extra });
+  const sub = (path: string, id: number, extra: Partial<BtrfsSubvolume> = {}): BtrfsSubvolume => ({ path, id, parentId: 5, readOnly: false, nodatacow: false, ...extra });
   const fs: Filesystem = {
     on: 'disk0', type: 'btrfs', uuid: UUID,
     btrfs: {
