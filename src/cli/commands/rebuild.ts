@@ -7,7 +7,8 @@ import { formatDifference } from '../../core/manifest/diff.ts';
 import { loadManifest } from '../../core/manifest/load.ts';
 import { hostMutatingRunner, hostReadOnlyRunner } from '../../core/runner/exec.ts';
 import { parseMapOption, matchDisks } from '../../services/rebuild/match.ts';
-import { DEFAULT_TARGET, gatherTargetFacts, planFromFile } from '../../services/rebuild/plan.ts';
+import { DEFAULT_TARGET, gatherTargetFacts, planFromFile, resolveGrow } from '../../services/rebuild/plan.ts';
+import { grownManifest } from '../../providers/storage/disks/index.ts';
 import { DEFAULT_STATE_DIR, rebuildStorage } from '../../services/rebuild/rebuild.ts';
 import { verifyStorage } from '../../services/rebuild/verify.ts';
 import { renderPlan } from '../../ui/plan.ts';
@@ -17,14 +18,19 @@ import { collect, type Out } from './common.ts';
 interface PlanFlags {
   map: string[];
   wipe: string[];
+  grow: string[];
   target: string;
   json?: boolean;
 }
+
+const GROW_HELP =
+  'give the extra space of a larger target disk to this partition (must be the last one on its disk; an MBR extended partition grows with its last logical one); "last": the last partition of every disk (repeatable). Without it a larger disk keeps the captured geometry';
 
 const planFlags = (cmd: Command): Command =>
   cmd
     .option('--map <src=dev>', 'target disk for a manifest disk: SRC is its id (disk0) or the device path it had at capture (repeatable)', collect, [])
     .option('--wipe <src>', 'hand this disk over for erasing: allows a target that carries signatures (repeatable)', collect, [])
+    .option('--grow <id|last>', GROW_HELP, collect, [])
     .option('--target <dir>', 'where the rebuilt tree is mounted', DEFAULT_TARGET);
 
 async function askYes(question: string): Promise<boolean> {
@@ -80,7 +86,7 @@ export function registerRebuild(program: Command, out: Out): void {
     .argument('<manifest>', 'manifest.yaml')
     .option('--json', 'print the plan as JSON')
     .action(async (file: string, o: PlanFlags) => {
-      const { plan } = await planFromFile(hostReadOnlyRunner(), file, { maps: o.map.map(parseMapOption), wipe: o.wipe, target: o.target });
+      const { plan } = await planFromFile(hostReadOnlyRunner(), file, { maps: o.map.map(parseMapOption), wipe: o.wipe, grow: o.grow, target: o.target });
       out(o.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
     });
 
@@ -101,7 +107,7 @@ export function registerRebuild(program: Command, out: Out): void {
         const r = await rebuildStorage(
           hostMutatingRunner(),
           file,
-          { maps: o.map.map(parseMapOption), wipe: o.wipe, target: o.target, stateDir: o.state, resume: o.resume === true },
+          { maps: o.map.map(parseMapOption), wipe: o.wipe, grow: o.grow, target: o.target, stateDir: o.state, resume: o.resume === true },
           {
             confirm: async (plan) => {
               if (!o.json) out(renderPlan(plan));
@@ -128,14 +134,16 @@ export function registerRebuild(program: Command, out: Out): void {
     .description('capture the disks matched to the manifest and list every difference (exit 0 only when there is none)')
     .argument('<manifest>', 'manifest.yaml')
     .option('--map <src=dev>', 'target disk for a manifest disk (repeatable)', collect, [])
-    .action(async (file: string, o: { map: string[] }) => {
+    .option('--grow <id|last>', 'the rebuild was run with --grow: expect these partitions enlarged to the end of their (larger) disk (repeatable)', collect, [])
+    .action(async (file: string, o: { map: string[]; grow: string[] }) => {
       const runner = hostReadOnlyRunner();
       const manifest = await loadManifest(file);
       const maps = o.map.map(parseMapOption);
       const facts = await gatherTargetFacts(runner, maps);
       const targets = matchDisks(manifest.storage?.disks ?? [], facts.present, maps, facts.resolve);
       const paths = Object.fromEntries(Object.entries(targets).map(([id, k]) => [id, facts.inventory.devices[k]!.path]));
-      const diffs = await verifyStorage(runner, manifest, paths);
+      const diskBytes = Object.fromEntries(Object.entries(targets).map(([id, k]) => [id, facts.inventory.devices[k]!.sizeBytes]));
+      const diffs = await verifyStorage(runner, grownManifest(manifest, diskBytes, resolveGrow(manifest, o.grow)), paths);
       for (const d of diffs) out(`${formatDifference(d)}\n`);
       if (diffs.length) throw new UserError('REFUSED', `${diffs.length} difference(s) between the manifest and the disks`);
       out(`the disks match the manifest (${Object.entries(paths).map(([id, p]) => `${id}=${p}`).join(', ')})\n`);

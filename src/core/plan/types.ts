@@ -48,6 +48,10 @@ export interface Plan {
   readonly disks: Readonly<Record<string, string>>;
   /** Disks the user handed over with --wipe (by manifest id). */
   readonly wipe: readonly string[];
+  /** --grow: ids that take the extra space of larger targets (absent without --grow). */
+  readonly grow?: readonly string[];
+  /** With grow: manifest disk id → size in bytes of its target disk, as planned. */
+  readonly diskBytes?: Readonly<Record<string, number>>;
   readonly steps: readonly Step[];
   /** Where the tree is mounted after the storage stage. */
   readonly target: string;

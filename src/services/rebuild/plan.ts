@@ -9,7 +9,7 @@ import { buildPlanContext } from '../../core/plan/context.ts';
 import { orderSteps } from '../../core/plan/order.ts';
 import { PLAN_VERSION, type Plan, type Step } from '../../core/plan/types.ts';
 import type { ReadOnlyRunner } from '../../core/runner/types.ts';
-import { gatherIdentity, type DiskIdentity } from '../../providers/storage/disks/index.ts';
+import { gatherIdentity, grownManifest, lastPartitionIds, type DiskIdentity } from '../../providers/storage/disks/index.ts';
 import { gatherInventory } from '../../providers/storage/inventory/gather.ts';
 import type { Inventory } from '../../providers/storage/types.ts';
 import { storageProviders } from '../../providers/registry.ts';
@@ -24,6 +24,34 @@ export interface PlanOptions {
   /** Manifest disk ids (or captured paths) handed over for erasing. */
   readonly wipe: readonly string[];
   readonly target: string;
+  /**
+   * --grow: ids (a partition; the layers stacked on it follow) that take the extra space of
+   * a larger target, or "last": the last partition of every disk (see lastPartitionIds).
+   */
+  readonly grow?: readonly string[];
+}
+
+/** Resolves --grow values to manifest ids: "last", or any id the manifest declares. */
+export function resolveGrow(m: Manifest, grow: readonly string[]): Set<string> {
+  const disks = m.storage?.disks ?? [];
+  const parts = disks.flatMap((d) => (d.partitions ?? []).map((p) => p.id));
+  const s = m.storage ?? {};
+  const known = new Set([...parts, ...(s.mdraid ?? []).map((x) => x.id), ...(s.luks ?? []).map((x) => x.id), ...(s.lvm?.vgs ?? []).flatMap((vg) => (vg.lvs ?? []).map((lv) => `${vg.name}/${lv.name}`))]);
+  const out = new Set<string>();
+  for (const g of grow) {
+    if (g === 'last') {
+      for (const id of lastPartitionIds(disks)) out.add(id);
+      continue;
+    }
+    if (!known.has(g)) throw new UserError('USAGE', `--grow ${g}: the manifest has no partition or volume with that id (partitions: ${parts.join(', ') || 'none'})`, { hint: 'use --grow last for the last partition of every disk' });
+    out.add(g);
+  }
+  return out;
+}
+
+/** The storage a plan leaves behind: the manifest's, with the --grow partitions enlarged (what verify expects). */
+export function expectedManifest(m: Manifest, plan: Plan): Manifest {
+  return plan.grow?.length ? grownManifest(m, plan.diskBytes ?? {}, new Set(plan.grow)) : m;
 }
 
 export interface TargetFacts {
@@ -85,7 +113,9 @@ export function computePlan(manifest: Manifest, manifestSha256: string, facts: T
     throw new UserError('REFUSED', `refusing to rebuild; nothing was written:\n${problems.map((p) => `- ${p}`).join('\n')}`);
   }
   const diskPaths = Object.fromEntries(Object.entries(targets).map(([id, k]) => [id, facts.inventory.devices[k]!.path]));
-  const ctx = buildPlanContext(manifest, diskPaths, wipe);
+  const grow = resolveGrow(manifest, o.grow ?? []);
+  const diskBytes = Object.fromEntries(Object.entries(targets).map(([id, k]) => [id, facts.inventory.devices[k]!.sizeBytes]));
+  const ctx = buildPlanContext(manifest, diskPaths, wipe, { diskBytes, grow });
   const storage = storageProviders.flatMap((p) => p.plan?.(ctx) ?? []);
   const missing = uncovered(manifest, storage);
   if (missing.length) {
@@ -96,7 +126,8 @@ export function computePlan(manifest: Manifest, manifestSha256: string, facts: T
     return fs ? storage.find((s) => s.creates === fs.on)?.id : undefined;
   };
   const steps = orderSteps([...storage, ...mountSteps(manifest, ctx, o.target, mkfsOf)]);
-  return { version: PLAN_VERSION, manifestSha256, host: manifest.host.hostname, disks: diskPaths, wipe: [...wipe], steps, target: o.target };
+  const grown = grow.size ? { grow: [...grow].sort(), diskBytes } : {};
+  return { version: PLAN_VERSION, manifestSha256, host: manifest.host.hostname, disks: diskPaths, wipe: [...wipe], ...grown, steps, target: o.target };
 }
 
 export async function planFromFile(runner: ReadOnlyRunner, file: string, o: PlanOptions): Promise<{ manifest: Manifest; plan: Plan }> {

@@ -13,7 +13,7 @@ import { Journal, readJournal } from '../../core/plan/journal.ts';
 import { PLAN_VERSION, type Plan } from '../../core/plan/types.ts';
 import { writeFileAtomic } from '../../core/repo/files.ts';
 import type { MutatingRunner } from '../../core/runner/types.ts';
-import { computePlan, gatherTargetFacts, type PlanOptions } from './plan.ts';
+import { computePlan, expectedManifest, gatherTargetFacts, type PlanOptions } from './plan.ts';
 import { verifyStorage } from './verify.ts';
 
 export const DEFAULT_STATE_DIR = '/run/sysmanifest/rebuild';
@@ -81,7 +81,7 @@ export async function rebuildStorage(runner: MutatingRunner, file: string, o: Re
     secret: async () => (secret ??= await io.passphrase()),
     ...(io.onEvent ? { onEvent: (e) => io.onEvent!(e) } : {}),
   });
-  const differences = await verifyStorage(runner, manifest, plan.disks);
+  const differences = await verifyStorage(runner, expectedManifest(manifest, plan), plan.disks);
   if (differences.length === 0) await rm(journalFile(o.stateDir), { force: true });
   return { plan, ran, skipped, differences };
 }
