@@ -3,6 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { isUserError } from '../core/errors.ts';
 import { registerCapture } from './commands/capture.ts';
 import type { Out } from './commands/common.ts';
+import { registerDiff } from './commands/diff.ts';
+import { registerSchedule } from './commands/schedule.ts';
+import { registerStatus } from './commands/status.ts';
 import { registerRebuild } from './commands/rebuild.ts';
 import { registerShow } from './commands/show.ts';
 import { registerValidate } from './commands/validate.ts';
@@ -17,6 +20,9 @@ export function buildProgram(out: Out = (s) => process.stdout.write(s)): Command
   registerValidate(program, out);
   registerShow(program, out);
   registerRebuild(program, out);
+  registerDiff(program, out);
+  registerSchedule(program, out);
+  registerStatus(program, out);
   // commander exits through exitOverride only for the program itself; subcommands inherit it here.
   for (const c of program.commands) c.exitOverride();
   return program;

@@ -8,7 +8,7 @@ import { isUserError, UserError } from '../core/errors.ts';
 import { loadManifest } from '../core/manifest/load.ts';
 import { dumpManifest } from '../core/manifest/dump.ts';
 import { checkRules } from '../core/manifest/rules.ts';
-import type { Manifest, Storage } from '../core/manifest/types.gen.ts';
+import type { EtcRepo, Manifest, Storage } from '../core/manifest/types.gen.ts';
 import { formatPath, validateSchema } from '../core/manifest/validate.ts';
 import { writeFileAtomic, writeIfChanged } from '../core/repo/files.ts';
 import { readAptKeyFiles } from '../providers/system/apt/index.ts';
@@ -169,7 +169,17 @@ async function writeSideFiles(dir: string, files: readonly { file: string; bytes
   await walk(join(dir, managed));
 }
 
-export async function captureToRepo(runner: ReadOnlyRunner, options: CaptureOptions & { repo: string }): Promise<CaptureResult> {
+export interface CaptureToRepoOptions extends CaptureOptions {
+  readonly repo: string;
+  /**
+   * capture --commit: brings the /etc repository up to date before gathering (the caller's
+   * closure holds the MutatingRunner; this service never does) and returns repos.etc to use.
+   * Called with the host name and the manifest being replaced (for its repos.etc.exclude).
+   */
+  readonly syncEtc?: (hostname: string, previous: Manifest | undefined) => Promise<EtcRepo>;
+}
+
+export async function captureToRepo(runner: ReadOnlyRunner, options: CaptureToRepoOptions): Promise<CaptureResult> {
   if (process.getuid?.() !== 0) {
     throw new UserError('NOT_ROOT', 'capture reads every disk and partition table and needs root', { hint: 'run it with sudo' });
   }
@@ -180,7 +190,9 @@ export async function captureToRepo(runner: ReadOnlyRunner, options: CaptureOpti
   const hostDir = join(options.repo, 'hosts', hostname);
   const file = join(hostDir, 'manifest.yaml');
   const previous = await previousManifest(file);
+  const etc = options.syncEtc ? await options.syncEtc(hostname, previous) : undefined;
   let manifest = await buildManifest(runner, { ...options, host: hostname, ...(previous ? { previous } : {}) });
+  if (etc) manifest = { ...manifest, repos: { ...manifest.repos, etc } };
   if (previous?.datasets?.length) {
     // Declarations are the user's; capture only refreshes their `expect` (cached, cheap).
     const { datasets } = await captureDatasets(previous.datasets, { root: options.root });

@@ -1,8 +1,9 @@
 import { Option, type Command } from 'commander';
 import { UserError } from '../../core/errors.ts';
 import { dumpManifest } from '../../core/manifest/dump.ts';
-import { hostReadOnlyRunner } from '../../core/runner/exec.ts';
-import { assertValid, buildManifest, captureToRepo, defaultRepo } from '../../services/capture.ts';
+import { hostMutatingRunner, hostReadOnlyRunner } from '../../core/runner/exec.ts';
+import { assertValid, buildManifest, defaultRepo } from '../../services/capture.ts';
+import { captureRun } from '../../services/versioning/run.ts';
 import { collect, type Out } from './common.ts';
 
 export function registerCapture(program: Command, out: Out): void {
@@ -17,15 +18,38 @@ export function registerCapture(program: Command, out: Out): void {
     .option('--print', 'also print the manifest to stdout')
     .option('--stdout', 'print the manifest to stdout and write nothing (no repository, no side files)')
     .addOption(new Option('--only <section>', 'with --stdout: capture only this part').choices(['storage']))
-    .action(async (o: { repo: string; host?: string; disk: string[]; exclude: string[]; root: string; print?: boolean; stdout?: boolean; only?: 'storage' }) => {
+    .option('--commit', 'sync the /etc repository, then commit the manifest repository (message says what changed) and push it if it has a remote')
+    .option('--wait <seconds>', 'wait this long for another capture of the same repository to finish (default: fail at once)', '0')
+    .option('--hook <path>', 'also run this program at run.begin, run.end, capture.committed and error (repeatable; besides REPO/hooks.d/)', collect, [])
+    .option('--hook-timeout <seconds>', 'kill a hook that runs longer than this', '60')
+    .action(async (o: { repo: string; host?: string; disk: string[]; exclude: string[]; root: string; print?: boolean; stdout?: boolean; only?: 'storage'; commit?: boolean; wait: string; hook: string[]; hookTimeout: string }) => {
+      const seconds = (name: string, v: string): number => {
+        if (!/^\d+(\.\d+)?$/.test(v)) throw new UserError('USAGE', `${name} ${v}: expected a number of seconds`);
+        return Number(v);
+      };
       if (o.only && !o.stdout) throw new UserError('USAGE', '--only writes a partial manifest and is only allowed with --stdout');
+      if (o.stdout && o.commit) throw new UserError('USAGE', '--stdout writes nothing and cannot --commit');
       if (o.stdout) {
         const m = await buildManifest(hostReadOnlyRunner(), { root: o.root, disks: o.disk, exclude: o.exclude, ...(o.host ? { host: o.host } : {}), ...(o.only ? { only: o.only } : {}) });
         assertValid(m);
         out(dumpManifest(m));
         return;
       }
-      const r = await captureToRepo(hostReadOnlyRunner(), { repo: o.repo, root: o.root, disks: o.disk, exclude: o.exclude, ...(o.host ? { host: o.host } : {}) });
+      const run = await captureRun(
+        { reader: hostReadOnlyRunner(), mutator: hostMutatingRunner() },
+        {
+          repo: o.repo,
+          root: o.root,
+          disks: o.disk,
+          exclude: o.exclude,
+          ...(o.host ? { host: o.host } : {}),
+          commit: o.commit === true,
+          waitSeconds: seconds('--wait', o.wait),
+          hooks: o.hook,
+          hookTimeoutMs: seconds('--hook-timeout', o.hookTimeout) * 1000,
+        },
+      );
+      const r = run.capture;
       const s = r.manifest.storage ?? {};
       const counts = [
         `${s.disks?.length ?? 0} disk(s)`,
@@ -35,8 +59,17 @@ export function registerCapture(program: Command, out: Out): void {
         ...(s.lvm?.vgs?.length ? [`${s.lvm.vgs.length} VG(s)`] : []),
         ...(r.manifest.packages?.manual ? [`${r.manifest.packages.manual.length} manual packages`] : []),
       ];
-      if (r.repoCreated) out(`created manifest repository ${o.repo}\n`);
+      if (run.repoCreated) out(`created manifest repository ${o.repo}\n`);
       out(`${r.file}: ${r.status} (${counts.join(', ')})\n`);
+      if (run.etc?.committed) out(`/etc repository: committed ${run.etc.repo.commit?.slice(0, 10) ?? ''} (${run.etc.changes.added.length} added, ${run.etc.changes.modified.length} modified, ${run.etc.changes.removed.length} removed)\n`);
+      if (run.result === 'committed') out(`committed ${run.commit!.slice(0, 10)}: ${run.message!.split('\n')[0]}\n`);
+      if (run.result === 'unchanged') out('unchanged, nothing committed\n');
+      if (run.push?.ok) out(`pushed to ${run.push.remote}\n`);
       if (o.print) out(dumpManifest(r.manifest));
+      if (run.push && !run.push.ok) {
+        throw new UserError('REPO', `${run.commit ? `committed ${run.commit.slice(0, 10)} locally, but the` : 'the'} push to ${run.push.remote} failed: ${run.push.message ?? ''}`, {
+          hint: `the next capture --commit pushes again; or push by hand: git -C ${o.repo} push ${run.push.remote}`,
+        });
+      }
     });
 }

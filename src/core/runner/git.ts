@@ -5,8 +5,16 @@ import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { UserError } from '../errors.ts';
 
-export function gitAt(dir: string): SimpleGit {
-  return simpleGit({ baseDir: dir, binary: 'git', maxConcurrentProcesses: 2 });
+export function gitAt(dir: string, options: { timeoutMs?: number; config?: readonly string[] } = {}): SimpleGit {
+  // timeout.block: kill a git that makes no progress for that long (a push to a dead remote).
+  // config: `git -c k=v` for every call (simple-git's env guard refuses GIT_* variables).
+  return simpleGit({
+    baseDir: dir,
+    binary: 'git',
+    maxConcurrentProcesses: 2,
+    ...(options.timeoutMs ? { timeout: { block: options.timeoutMs } } : {}),
+    ...(options.config?.length ? { config: [...options.config] } : {}),
+  });
 }
 
 /** Make sure `dir` is a git repository (git init on first use). Returns true when it was created. */

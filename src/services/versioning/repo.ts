@@ -1,0 +1,113 @@
+// The manifest repository's git operations for versioning (simple-git through
+// core/runner/git.ts): read a manifest at a revision, commit one host's folder, push.
+import { parse } from 'yaml';
+import { UserError } from '../../core/errors.ts';
+import { gitAt } from '../../core/runner/git.ts';
+
+// simple-git rejects a git that exits non-zero only when it also wrote to stderr: so no
+// --quiet on the probes below (rev-parse --verify, cat-file -e), or a failure looks like success.
+
+const PUSH_TIMEOUT_MS = 120_000;
+
+export async function hasHead(repo: string): Promise<boolean> {
+  try {
+    await gitAt(repo).raw(['rev-parse', '--verify', 'HEAD^{commit}']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The text of `path` at `rev`, or undefined when that revision has no such file. */
+export async function textAt(repo: string, rev: string, path: string): Promise<string | undefined> {
+  const git = gitAt(repo);
+  try {
+    await git.raw(['cat-file', '-e', `${rev}:${path}`]);
+  } catch {
+    return undefined;
+  }
+  return git.show([`${rev}:${path}`]);
+}
+
+/**
+ * A committed manifest as a plain value. Not validated: an old version may predate a schema
+ * change, and a diff must still be able to read it.
+ */
+export function parseLoose(text: string, where: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = parse(text, { maxAliasCount: 100 });
+  } catch (e) {
+    throw new UserError('MANIFEST_YAML', `${where}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new UserError('MANIFEST_SCHEMA', `${where}: not a manifest (a YAML mapping)`);
+  return v as Record<string, unknown>;
+}
+
+/** The commit ids (newest first) that touched `path`, at most `n`. */
+export async function commitsTouching(repo: string, path: string, n: number): Promise<string[]> {
+  if (!(await hasHead(repo))) return [];
+  const out = await gitAt(repo).raw(['log', `-n${n}`, '--format=%H', '--', path]);
+  return out.split('\n').filter((l) => l !== '');
+}
+
+export async function resolveRev(repo: string, rev: string): Promise<string> {
+  try {
+    return (await gitAt(repo).raw(['rev-parse', '--verify', `${rev}^{commit}`])).trim();
+  } catch {
+    throw new UserError('USAGE', `${rev}: not a commit of ${repo}`, { hint: `git -C ${repo} log --oneline` });
+  }
+}
+
+/** Author/committer: the repository's git config when it has one, else sysmanifest <root@HOST>. */
+async function identityConfig(repo: string, hostname: string): Promise<string[]> {
+  const git = gitAt(repo);
+  const name = (await git.getConfig('user.name')).value;
+  const email = (await git.getConfig('user.email')).value;
+  return [...(name ? [] : ['user.name=sysmanifest']), ...(email ? [] : [`user.email=root@${hostname}`])];
+}
+
+/**
+ * Stage everything under `dir` (manifest and side files, deletions included) and commit only
+ * that folder. Returns the commit id, or undefined when the folder equals HEAD's.
+ */
+export async function commitFolder(repo: string, dir: string, message: string, hostname: string): Promise<string | undefined> {
+  const git = gitAt(repo);
+  await git.raw(['add', '--all', '--', dir]);
+  if (await hasHead(repo)) {
+    const staged = await git.raw(['diff', '--cached', '--name-only', 'HEAD', '--', dir]);
+    if (staged.trim() === '') return undefined;
+  }
+  // `commit -- dir` (--only): other staged work in the user's repository is left alone.
+  await gitAt(repo, { config: await identityConfig(repo, hostname) }).raw(['commit', '--quiet', '-m', message, '--', dir]).catch((e: Error) => {
+    throw new UserError('REPO', `git commit in ${repo} failed: ${e.message.trim()}`, { hint: 'check the repository (git status); a pre-commit hook or commit.gpgsign may refuse unattended commits' });
+  });
+  return (await git.revparse(['HEAD'])).trim();
+}
+
+export interface PushResult {
+  readonly remote: string;
+  readonly ok: boolean;
+  readonly message?: string;
+}
+
+/** Push the current branch when the repository has a remote: its upstream's, else origin, else the first. */
+export async function pushIfRemote(repo: string): Promise<PushResult | undefined> {
+  const git = gitAt(repo);
+  const remotes = (await git.raw(['remote'])).split('\n').filter((r) => r !== '');
+  if (remotes.length === 0) return undefined;
+  const branch = (await git.raw(['symbolic-ref', '--quiet', '--short', 'HEAD'])).trim();
+  let upstream: string | undefined;
+  try {
+    upstream = (await git.raw(['config', '--get', `branch.${branch}.remote`])).trim() || undefined;
+  } catch {
+    upstream = undefined;
+  }
+  const remote = upstream ?? (remotes.includes('origin') ? 'origin' : remotes[0]!);
+  try {
+    await gitAt(repo, { timeoutMs: PUSH_TIMEOUT_MS }).raw(['push', '--quiet', ...(upstream ? [] : ['--set-upstream']), remote, branch]);
+    return { remote, ok: true };
+  } catch (e) {
+    return { remote, ok: false, message: (e as Error).message.trim().split('\n').slice(-3).join(' / ') };
+  }
+}
