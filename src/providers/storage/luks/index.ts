@@ -3,6 +3,7 @@
 import type { StorageContext, StorageContribution, StorageProvider } from '../../types.ts';
 import { captureAllLuks } from './capture.ts';
 import { gatherLuks } from './gather.ts';
+import { plan } from './plan.ts';
 
 export { captureLuks, captureAllLuks } from './capture.ts';
 export { gatherLuks, luksDevices, mappingOf, type LuksFacts } from './gather.ts';
@@ -18,4 +19,5 @@ export const provider: StorageProvider = {
   area: 'storage',
   tools: ['cryptsetup'],
   contribute,
+  plan,
 };

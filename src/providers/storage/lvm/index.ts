@@ -2,6 +2,7 @@
 import type { StorageContext, StorageContribution, StorageProvider } from '../../types.ts';
 import { captureLvm } from './capture.ts';
 import { gatherLvm } from './gather.ts';
+import { plan } from './plan.ts';
 
 export { captureLvm } from './capture.ts';
 export { gatherLvm, lvmDevices, LVS_ARGV, PVS_ARGV, VGS_ARGV, type LvmFacts } from './gather.ts';
@@ -17,6 +18,7 @@ async function contribute(ctx: StorageContext): Promise<StorageContribution> {
 export const provider: StorageProvider = {
   name: 'lvm',
   area: 'storage',
-  tools: ['lvm'],
+  tools: ['lvm', 'pvcreate', 'vgcfgrestore', 'pvresize', 'lvchange', 'thin_restore', 'tee', 'mkdir'],
   contribute,
+  plan,
 };

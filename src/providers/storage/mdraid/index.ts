@@ -2,6 +2,7 @@
 import type { StorageContext, StorageContribution, StorageProvider } from '../../types.ts';
 import { captureAllMd } from './capture.ts';
 import { gatherMd } from './gather.ts';
+import { plan } from './plan.ts';
 
 export { captureMd, captureAllMd } from './capture.ts';
 export { gatherMd, gatherMdSys, mdDevices, type MdFacts, type MdSys } from './gather.ts';
@@ -17,4 +18,5 @@ export const provider: StorageProvider = {
   area: 'storage',
   tools: ['mdadm'],
   contribute,
+  plan,
 };
