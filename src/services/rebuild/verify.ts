@@ -18,6 +18,13 @@ export function comparable(storage: Storage | undefined): Storage {
     d.match = { sizeBytes: 0 };
     d.physicalSectorSize = 0;
   }
+  // A rebuilt LUKS header has one keyslot (the rebuild passphrase) and no tokens: the others
+  // are credentials whose secrets the manifest must not hold. The plan lists them as "not
+  // recreated (re-enroll afterwards)" (providers/storage/luks/plan.ts); they are no difference.
+  for (const v of s.luks ?? []) {
+    delete v.keyslots;
+    delete v.tokens;
+  }
   return s;
 }
 
