@@ -30,7 +30,7 @@ function splitDirective(rest: string): { name: string; directive?: TapResult['di
   const m = /^(.*?)(?<!\\) # (SKIP|TODO)\b ?(.*)$/i.exec(rest);
   const unescape = (s: string): string => s.replace(/\\#/g, '#').replace(/\\\\/g, '\\');
   if (!m) return { name: unescape(rest) };
-  return { name: unescape(m[1]!), directive: { kind: m[2]!.toUpperCase() as 'SKIP' | 'TODO', reason: m[3]! } };
+  return { name: unescape(m[1]!), directive: { kind: m[2]!.toUpperCase() as 'SKIP' | 'TODO', reason: unescape(m[3]!) } };
 }
 
 export function parseTap(text: string): TapReport {
@@ -71,11 +71,15 @@ export function parseTap(text: string): TapReport {
   return { results: pending.get(0) ?? [], counts, ...(plan === undefined ? {} : { plan }) };
 }
 
-/** Every failed result, depth first, with its path of names ("parent > child"). */
+/**
+ * The failed results that explain the failure, with their path of names ("parent > child"):
+ * a parent that failed only because a subtest did is left out, its failing subtests are in.
+ */
 export function failures(results: readonly TapResult[], prefix = ''): { path: string; result: TapResult }[] {
   return results.flatMap((r) => {
     const path = prefix ? `${prefix} > ${r.name}` : r.name;
-    const own = !r.ok && !r.directive ? [{ path, result: r }] : [];
-    return [...own, ...failures(r.children, path)];
+    const below = failures(r.children, path);
+    const own = !r.ok && !r.directive && below.length === 0 ? [{ path, result: r }] : [];
+    return [...own, ...below];
   });
 }

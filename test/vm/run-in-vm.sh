@@ -173,6 +173,7 @@ EOF
 RUN=$(mktemp -d "$SMVM_HOME/run.XXXXXX")
 QPID='' TAILPID='' VTAILPID=''
 cleanup() {
+  set +e   # best effort: a failing kill/wait must not abort the cleanup (errexit)
   [ -n "$QPID" ] && kill "$QPID" 2>/dev/null && wait "$QPID" 2>/dev/null
   [ -n "$TAILPID" ] && kill "$TAILPID" 2>/dev/null
   [ -n "$VTAILPID" ] && kill "$VTAILPID" 2>/dev/null
@@ -182,7 +183,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 mkdir -p "$RUN/xfer"
 : >"$RUN/console.log"
-console_tail() { cat "$RUN/qemu.err" >&2 2>/dev/null; echo "--- guest console (tail) ---" >&2; tail -c 4000 "$RUN/console.log" >&2; }
+console_tail() {
+  cat "$RUN/qemu.err" >&2 2>/dev/null
+  [ -s "$RUN/firmware.log" ] && { echo "--- firmware debug log (tail) ---" >&2; tail -c 1500 "$RUN/firmware.log" >&2; }
+  echo "--- guest console (tail) ---" >&2; tail -c 4000 "$RUN/console.log" >&2
+}
 
 # TCG with one host thread per vCPU; -cpu max gives the guest every feature TCG emulates.
 QARGS=(-nodefaults -no-user-config -display none -no-reboot -m "$MEM" -smp "$SMP"
@@ -222,6 +227,9 @@ T0=$(now)
 
 # ------------------------------------------------------------------ --boot-disk mode
 if [ "$BOOTDISK" = 1 ]; then
+  # SeaBIOS and OVMF log to the debug port 0x402, not to the serial console: keep that log
+  # and show its tail on failure ("No bootable device", "Boot failed: ...").
+  QARGS+=(-debugcon "file:$RUN/firmware.log" -global isa-debugcon.iobase=0x402)
   qemu-system-x86_64 "${QARGS[@]}" </dev/null 2>"$RUN/qemu.err" & QPID=$!
   [ "$VERBOSE" = 1 ] && { tail -f "$RUN/console.log" >&2 & VTAILPID=$!; }
   while kill -0 "$QPID" 2>/dev/null; do
@@ -270,7 +278,7 @@ QARGS+=(-kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND"
 timeout -s KILL "$TIMEOUT" qemu-system-x86_64 "${QARGS[@]}" </dev/null 2>"$RUN/qemu.err" & QPID=$!
 # Stream the command's output while it runs; tail ends by itself once qemu has exited.
 tail -f -s 0.2 -n +1 --pid="$QPID" "$RUN/out.log" & TAILPID=$!
-wait "$QPID" && qrc=0 || qrc=$?
+wait "$QPID" 2>/dev/null && qrc=0 || qrc=$?   # 2>/dev/null: bash's "Killed" job notice
 wait "$TAILPID" || true
 QPID='' TAILPID=''
 WALL=$(awk "BEGIN{printf \"%.1f\", $(now) - $T0}")

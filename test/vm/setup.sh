@@ -41,6 +41,8 @@ PKGS=(
   fdisk util-linux e2fsprogs xfsprogs btrfs-progs dosfstools cryptsetup-bin lvm2 mdadm
   # lvm thin pools: activation runs thin_check (lvm.conf thin_check_executable)
   thin-provisioning-tools
+  # test/e2e/boot.test.ts builds a FAT ESP image from plain files (mformat/mcopy)
+  mtools
 )
 missing=()
 for p in "${PKGS[@]}"; do
