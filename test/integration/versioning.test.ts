@@ -8,7 +8,7 @@
 //   - hooks (events, JSON on stdin, a failing run.begin cancels), status, push to a remote
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -123,6 +123,32 @@ describe('capture --commit, diff, lock, hooks, status', { skip }, () => {
     assert.equal(st.lastRun.error.code, 'REFUSED');
     assert.equal(st.lastRun.lastSuccess.commit, head);
     rmSync(hooks, { recursive: true });
+  });
+
+  test('a hanging hook is killed after --hook-timeout; a capture killed by SIGKILL leaves a lock the next run breaks', async () => {
+    const sleeper = join(tmp, 'sleeper');
+    writeFileSync(sleeper, '#!/bin/sh\n[ "$1" = run.begin ] && exec sleep 30\nexit 0\n');
+    chmodSync(sleeper, 0o755);
+    const t0 = Date.now();
+    const r = capture('--hook', sleeper, '--hook-timeout', '1');
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /run cancelled: the run.begin hook .*sleeper failed: .*timed out after 1000 ms/);
+    assert.ok(Date.now() - t0 < 25_000, 'the hook was killed, not waited for');
+
+    // Hold the lock (a run.begin hook that sleeps), then kill -9 the capture.
+    const p = spawn(process.execPath, [`${REPO_ROOT}src/cli/main.ts`, 'capture', '--commit', '--root', root, '--disk', disk.path, '--repo', repo(), '--host', 'chroot', '--hook', sleeper], { env: { ...process.env, HOME: home }, stdio: 'ignore' });
+    const lock = join(repo(), '.git/sysmanifest/run.lock');
+    for (let i = 0; i < 200 && !existsSync(lock); i++) await new Promise((res) => setTimeout(res, 100));
+    assert.equal(JSON.parse(readFileSync(lock, 'utf8')).pid, p.pid);
+    const gone = new Promise((res) => p.on('exit', res));
+    p.kill('SIGKILL');
+    await gone;
+    assert.ok(existsSync(lock), 'a killed process leaves its lock behind');
+    const st = sm('status', '--repo', repo());
+    assert.match(st.stdout, new RegExp(`^running: +stale lock of pid ${p.pid} `, 'm'));
+    const next = capture();
+    assert.equal(next.status, 0, next.stderr);
+    assert.equal(existsSync(lock), false);
   });
 
   test('push: to the configured remote; a failed push keeps the commit and exits 1', () => {
