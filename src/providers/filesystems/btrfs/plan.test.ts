@@ -120,6 +120,7 @@ test('id gaps are filled with placeholders that are removed again; compression f
     `btrfs property set -ts ${MNT}/b ro true`,
     `btrfs subvolume set-default 5 ${MNT}`,
     `rm -rf ${MNT}/.sysmanifest-gaps`,
+    `btrfs filesystem sync ${MNT}`,
     `btrfs subvolume sync ${MNT}`,
     `umount ${MNT}`,
   ]);

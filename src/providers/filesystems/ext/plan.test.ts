@@ -63,7 +63,7 @@ test('ext4 defaults (64bit): desc_size and a resize value for 64-byte descriptor
   const argv = mkfs!.argv;
   assert.equal(argv[argv.indexOf('-O') + 1], 'none,64bit,dir_index,dir_nlink,ext_attr,extent,extra_isize,filetype,flex_bg,has_journal,huge_file,large_file,metadata_csum,resize_inode,sparse_super');
   // 32 groups, 16 descriptors per block: 2 descriptor blocks; (256 + 2) × 16 × 8192.
-  assert.equal(argv[argv.indexOf('-E') + 1], 'resize=33816576,desc_size=64,hash_seed=fb76f110-f3a8-4e54-93d0-6f107f0b9486');
+  assert.equal(argv[argv.indexOf('-E') + 1], 'desc_size=64,resize=33816576,hash_seed=fb76f110-f3a8-4e54-93d0-6f107f0b9486');
   assert.equal(argv[argv.indexOf('-J') + 1], 'size=8');
   assert.deepEqual(argv.slice(-6), ['-e', 'continue', '-U', '367eb790-cd86-4d45-ac69-14308fc62b15', '/dev/vdc', '262144']);
   assert.ok(!argv.includes('-L'));

@@ -44,8 +44,9 @@ export function mountOptionsArg(where: string, wanted: readonly string[]): strin
 
 function extendedOptions(where: string, e: ExtParams): string {
   const opts: string[] = [];
-  if (e.features.includes('resize_inode')) opts.push(`resize=${resizeFor(e)}`);
+  // mke2fs: "'desc_size' must be before 'resize=…'" (resize is computed from the descriptor size).
   if (e.groupDescriptorSize !== undefined && e.features.includes('64bit')) opts.push(`desc_size=${e.groupDescriptorSize}`);
+  if (e.features.includes('resize_inode')) opts.push(`resize=${resizeFor(e)}`);
   if (e.raidStride !== undefined) opts.push(`stride=${e.raidStride}`);
   if (e.raidStripeWidth !== undefined) opts.push(`stripe_width=${e.raidStripeWidth}`);
   // An all-zero seed is captured as absent; pass it so mke2fs does not make a random one.
