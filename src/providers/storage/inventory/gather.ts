@@ -2,6 +2,7 @@
 // udev database) plus `blkid -p` of every device (low-level probe, bypasses the cache).
 import type { ReadOnlyRunner } from '../../../core/runner/types.ts';
 import type { BlockDevice, DeviceKind, Inventory } from '../types.ts';
+import { UserError } from '../../../core/errors.ts';
 import { commandFailed } from '../../../core/runner/exec.ts';
 import { parseBlkidExport, parseIntStrict, parseMountinfo, parseProcSwaps } from './parse.ts';
 
@@ -14,6 +15,13 @@ export function isIgnoredKname(kname: string): boolean {
 
 async function readTrim(r: ReadOnlyRunner, path: string): Promise<string | undefined> {
   return (await r.readFileOptional(path))?.trim();
+}
+
+/** A sysfs attribute every device has: its absence means the device just went away. */
+async function readRequired(r: ReadOnlyRunner, path: string): Promise<string> {
+  const v = await readTrim(r, path);
+  if (v === undefined) throw new InventoryChanged();
+  return v;
 }
 
 async function listOrEmpty(r: ReadOnlyRunner, path: string): Promise<string[]> {
@@ -45,7 +53,32 @@ interface RawDevice {
   partitionNumber?: number;
 }
 
+/** A device went away (or appeared) while the inventory was being read. */
+class InventoryChanged extends Error {}
+
+/**
+ * Reads the inventory; if the set of devices changed while it was read (a hot-plugged disk,
+ * a loop device detached), reads it again, up to three times, then gives up with a clear
+ * error rather than describing a machine that never existed.
+ */
 export async function gatherInventory(r: ReadOnlyRunner): Promise<Inventory> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const before = await listDevices(r);
+      const inv = await gatherOnce(r, before);
+      const after = await listDevices(r);
+      if (JSON.stringify(before) !== JSON.stringify(after)) throw new InventoryChanged();
+      return inv;
+    } catch (e) {
+      if (!(e instanceof InventoryChanged)) throw e;
+      if (attempt === 3) {
+        throw new UserError('DEVICE', 'the block devices changed three times while sysmanifest was reading them', { hint: 'wait until disks stop appearing and disappearing (udevadm settle), then run it again' });
+      }
+    }
+  }
+}
+
+async function listDevices(r: ReadOnlyRunner): Promise<RawDevice[]> {
   const raw: RawDevice[] = [];
   for (const kname of await r.readDir(SYS)) {
     if (isIgnoredKname(kname)) continue;
@@ -58,16 +91,20 @@ export async function gatherInventory(r: ReadOnlyRunner): Promise<Inventory> {
     raw.push({ kname, sysPath, kind });
     for (const child of await r.readDir(sysPath)) {
       if (!child.startsWith(kname) || !(await r.exists(`${sysPath}/${child}/partition`))) continue;
-      const n = parseIntStrict((await readTrim(r, `${sysPath}/${child}/partition`)) ?? '', `${sysPath}/${child}/partition`);
+      const n = parseIntStrict(await readRequired(r, `${sysPath}/${child}/partition`), `${sysPath}/${child}/partition`);
       raw.push({ kname: child, sysPath: `${sysPath}/${child}`, kind: 'part', parent: kname, partitionNumber: n });
     }
   }
+  return raw;
+}
+
+async function gatherOnce(r: ReadOnlyRunner, raw: readonly RawDevice[]): Promise<Inventory> {
 
   const byName = new Map(raw.map((d) => [d.kname, d]));
   const devices = await Promise.all(
     raw.map(async (d): Promise<BlockDevice> => {
       const queueOf = d.kind === 'part' ? byName.get(d.parent!)!.sysPath : d.sysPath;
-      const sectors = parseIntStrict((await readTrim(r, `${d.sysPath}/size`)) ?? '', `${d.sysPath}/size`);
+      const sectors = parseIntStrict(await readRequired(r, `${d.sysPath}/size`), `${d.sysPath}/size`);
       const dmName = d.kind === 'dm' ? await readTrim(r, `${d.sysPath}/dm/name`) : undefined;
       const path = dmName !== undefined ? `/dev/mapper/${dmName}` : `/dev/${d.kname}`;
       // Probe by kernel node: /dev/dm-N always exists, mapper links may not without udev.
