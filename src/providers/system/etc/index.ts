@@ -7,13 +7,15 @@ export { syncEtcRepo, type SyncEtcOptions, type SyncEtcResult } from './sync.ts'
 /**
  * repos.etc, read-only: the state of the /etc repository as it is now. The capture service
  * that commits calls syncEtcRepo() first (it holds a MutatingRunner) and uses its `repo`
- * instead; the user's repos.etc.exclude must be passed in from the existing manifest there.
+ * instead. The user's repos.etc.exclude is carried over from the previous manifest.
  */
 export const provider: SystemProvider = {
   name: 'etc',
   area: 'system',
   tools: ['git', 'find'],
   async contribute(ctx) {
-    return { repos: { etc: await describeEtcRepo({ runner: ctx.runner, root: ctx.root }) } };
+    // The user's extra exclusions live in the manifest itself: carry them over.
+    const exclude = ctx.previous?.repos?.etc?.exclude;
+    return { repos: { etc: await describeEtcRepo({ runner: ctx.runner, root: ctx.root, ...(exclude ? { exclude } : {}) }) } };
   },
 };
