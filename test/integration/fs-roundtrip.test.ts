@@ -137,7 +137,8 @@ const blkidView = (dev: string, drop: string[] = []): string =>
 /** dumpe2fs -h without the lines that record time, use or free space (they differ by nature). */
 const VOLATILE = /^(Filesystem created|Last mount time|Last write time|Mount count|Last checked|Next check after|Free blocks|Free inodes|Lifetime writes|Checksum|Journal checksum|Journal sequence|Journal start|Last mounted on|Filesystem state):/;
 const dumpe2fsView = (dev: string): string => sh(['dumpe2fs', '-h', dev]).split('\n').filter((l) => l.includes(':') && !VOLATILE.test(l)).join('\n');
-const xfsInfoView = (dev: string): string => sh(['xfs_info', dev]).replace(dev, 'DEV');
+/** xfs_info with the device name (and the padding after it, whose width follows the name) taken out. */
+const xfsInfoView = (dev: string): string => sh(['xfs_info', dev]).replace(/^meta-data=\S+\s+/, 'meta-data=DEV ');
 
 interface Case {
   readonly name: string;
@@ -314,51 +315,57 @@ test('round trip: btrfs with nested/ro subvolumes, an id gap, snapshots, nodatac
   }
 });
 
-/** Runs the real commands, but "crashes" right after the k-th mutating one (it ran; the journal has no "done"). */
-function crashingRunner(k: number): MutatingRunner & { count: number } {
+/**
+ * Runs the real commands, but "crashes" at the k-th mutating one: `after` it ran (the journal
+ * has no "done": the check must recognise the finished work) or `before` it (nothing happened:
+ * the check must say so, and the step runs again).
+ */
+function crashingRunner(k: number, when: 'before' | 'after'): MutatingRunner {
   const real = hostMutatingRunner();
-  const wrapper = Object.create(real) as MutatingRunner & { count: number };
-  wrapper.count = 0;
-  wrapper.mutate = async (argv, options) => {
+  const wrapper = Object.create(real) as MutatingRunner;
+  let count = 0;
+  (wrapper as { mutate: MutatingRunner['mutate'] }).mutate = async (argv, options) => {
+    count++;
+    if (count === k && when === 'before') throw new Error(`injected crash before mutation ${k}: ${argv.join(' ')}`);
     const r = await real.mutate(argv, options);
-    wrapper.count++;
-    if (wrapper.count === k) throw new Error(`injected crash after mutation ${k}: ${argv.join(' ')}`);
+    if (count === k) throw new Error(`injected crash after mutation ${k}: ${argv.join(' ')}`);
     return r;
   };
   return wrapper;
 }
 
-test('btrfs rebuild interrupted after each step in turn, then resumed with the same journal, ends identical', { skip }, async () => {
+test('btrfs rebuild interrupted at each step in turn (before and after it ran), then resumed with the same journal, ends identical', { skip }, async () => {
   assert.ok(btrfsOriginal, 'the btrfs round trip (above) must have run first');
   const { manifest, captured, view } = btrfsOriginal;
   const n = planFor(btrfs, manifest, { path: '/dev/loopX', kname: 'loopX', file: '' }).steps.length;
   assert.ok(n >= 15, `plan has ${n} steps`);
   const t0 = performance.now();
-  for (let k = 1; k <= n; k++) {
-    const lab = newLab();
-    const b = lab.disk(512 * MiB, { name: 'blank' });
-    try {
-      const crashing = crashingRunner(k);
-      await assert.rejects(rebuild(lab, btrfs, manifest, b, crashing), new RegExp(`injected crash after mutation ${k}:`));
-      const resumed = await rebuild(lab, btrfs, manifest, b);
-      const events = await readJournal(resumed.journal);
-      const plan = resumed.plan;
-      const crashed = plan.steps[k - 1]!;
-      // The crashed step was either confirmed by its check or, when it has none, run again.
-      const after = events.filter((e) => e.step === crashed.id).map((e) => e.event);
-      assert.deepEqual(after.slice(0, 2), ['start', 'failed'], crashed.id);
-      assert.deepEqual(after.slice(2), crashed.check ? ['checked'] : ['start', 'done'], `${crashed.id}: ${after.join(',')}`);
-      assert.equal(resumed.ran, n - k + (crashed.check ? 0 : 1));
-      assert.deepEqual(differences(captured, await capture(btrfs, b), BTRFS_ALLOWED), [], `crash after step ${k} (${crashed.id})`);
-      assert.equal(btrfsView(lab, b.path), view, `crash after step ${k} (${crashed.id})`);
-    } finally {
+  for (const when of ['after', 'before'] as const) {
+    for (let k = 1; k <= n; k++) {
+      const lab = newLab();
+      const b = lab.disk(512 * MiB, { name: 'blank' });
+      const what = `crash ${when} step ${k}`;
       try {
-        sh(['umount', mountPointFor(BTRFS_UUID)]);
-      } catch {
-        /* unmounted by the plan: the normal case */
+        await assert.rejects(rebuild(lab, btrfs, manifest, b, crashingRunner(k, when)), new RegExp(`injected crash ${when} mutation ${k}:`));
+        const resumed = await rebuild(lab, btrfs, manifest, b);
+        const crashed = resumed.plan.steps[k - 1]!;
+        // Finished work is recognised by the step's check; a step without one, or whose work
+        // did not happen, runs again.
+        const confirmed = when === 'after' && crashed.check !== undefined;
+        const events = (await readJournal(resumed.journal)).filter((e) => e.step === crashed.id).map((e) => e.event);
+        assert.deepEqual(events, ['start', 'failed', ...(confirmed ? ['checked'] : ['start', 'done'])], `${what} (${crashed.id})`);
+        assert.equal(resumed.ran, n - k + (confirmed ? 0 : 1), what);
+        assert.deepEqual(differences(captured, await capture(btrfs, b), BTRFS_ALLOWED), [], `${what} (${crashed.id})`);
+        assert.equal(btrfsView(lab, b.path), view, `${what} (${crashed.id})`);
+      } finally {
+        try {
+          sh(['umount', mountPointFor(BTRFS_UUID)]);
+        } catch {
+          /* unmounted by the plan: the normal case */
+        }
+        dropLab(lab, [b]);
       }
-      dropLab(lab, [b]);
     }
   }
-  console.log(`btrfs fault injection: ${n} crash points, each resumed to the identical result, in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`btrfs fault injection: ${n} crash points × before/after, each resumed to the identical result, in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 });
