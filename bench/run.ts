@@ -3,7 +3,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { runInGuest, vmUnavailable } from '../test/lib/vm.ts';
+import { makeSyntheticRoot } from './system/synthetic.ts';
 import { median, row } from './lib/stats.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -34,7 +36,46 @@ async function captureStorage(): Promise<void> {
   }
 }
 
-const benches: Record<string, () => Promise<void>> = { 'capture-storage': captureStorage };
+function timeCli(args: readonly string[]): number {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['dist/sysmanifest.js', ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`sysmanifest ${args.join(' ')} failed: ${r.stderr}`);
+  return performance.now() - t0;
+}
+
+async function captureMachine(): Promise<void> {
+  const r = spawnSync('bash', ['bench/system/host.sh'], { encoding: 'utf8', env: { ...process.env, BENCH_RUNS: String(RUNS) } });
+  if (r.status !== 0) throw new Error(`bench/system/host.sh failed: ${r.stderr}`);
+  const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as { capture_ms: number[]; floor_ms: number[] };
+  console.log(`\nwhole-machine capture on this host (storage + packages + /etc + dotfiles + boot), ${RUNS} interleaved runs, medians:`);
+  console.log(row('floor: tool calls + apt-mark ×3 …', res.floor_ms));
+  console.log(row('sysmanifest capture --stdout', res.capture_ms, res.floor_ms) + '  (vs floor; target ≤ 0.50×)');
+}
+
+async function systemScaling(): Promise<void> {
+  console.log(`\ncapture --root of synthetic machines (dpkg state + /etc only), ${RUNS} runs each, medians:`);
+  const sizes: Array<[number, number]> = [[1000, 1000], [2500, 2000], [5000, 3000]];
+  let first: number | undefined;
+  for (const [pkgs, files] of sizes) {
+    const root = mkdtempSync(join(tmpdir(), 'sysmanifest-synth-'));
+    try {
+      makeSyntheticRoot(root, pkgs, files);
+      const args = ['capture', '--root', root, '--stdout', '--host', 'synthetic'];
+      timeCli(args);
+      const ms = Array.from({ length: RUNS }, () => Math.round(timeCli(args)));
+      first ??= median(ms);
+      console.log(`${row(`${pkgs} packages, ${files} /etc files`, ms)}  ×${(median(ms) / first).toFixed(2)} of the smallest`);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }
+}
+
+// What users run is the bundle (bootstrap/sysmanifest builds it): measure that.
+const build = spawnSync('npm', ['run', '--silent', 'build'], { encoding: 'utf8' });
+if (build.status !== 0) throw new Error(`npm run build failed: ${build.stderr}`);
+
+const benches: Record<string, () => Promise<void>> = { 'capture-storage': captureStorage, 'capture-machine': captureMachine, 'system-scaling': systemScaling };
 const chosen = process.argv.slice(2);
 for (const name of chosen.length ? chosen : Object.keys(benches)) {
   const b = benches[name];

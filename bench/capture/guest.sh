@@ -44,9 +44,9 @@ mkdir -p /etc/rear && printf 'OUTPUT=ISO\nBACKUP=REQUESTRESTORE\n' > /etc/rear/l
 t() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; return 1; }; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
 cap=() floor=() rear=()
 # One warm-up of each (page cache, first exec of each binary), then interleaved runs.
-t "$NODE" src/cli/main.ts capture --stdout --only storage "${diskargs[@]}" >/dev/null; t sh /tmp/floor.sh >/dev/null; t rear savelayout >/dev/null || true
+t "$NODE" dist/sysmanifest.js capture --stdout --only storage "${diskargs[@]}" >/dev/null; t sh /tmp/floor.sh >/dev/null; t rear savelayout >/dev/null || true
 for _ in $(seq "$RUNS"); do
-  cap+=("$(t "$NODE" src/cli/main.ts capture --stdout --only storage "${diskargs[@]}")")
+  cap+=("$(t "$NODE" dist/sysmanifest.js capture --stdout --only storage "${diskargs[@]}")")
   floor+=("$(t sh /tmp/floor.sh)")
   rear+=("$(t rear savelayout)")
 done

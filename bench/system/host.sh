@@ -16,9 +16,9 @@ find /etc -printf '%y %m %U %G %s %l %P\n' >/dev/null 2>&1
 SH
 t() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; return 1; }; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
 cap=() floor=()
-t "$NODE" src/cli/main.ts capture --stdout >/dev/null; t sh /tmp/sysmanifest-floor-host.sh >/dev/null
+t "$NODE" dist/sysmanifest.js capture --stdout >/dev/null; t sh /tmp/sysmanifest-floor-host.sh >/dev/null
 for _ in $(seq "$RUNS"); do
-  cap+=("$(t "$NODE" src/cli/main.ts capture --stdout)")
+  cap+=("$(t "$NODE" dist/sysmanifest.js capture --stdout)")
   floor+=("$(t sh /tmp/sysmanifest-floor-host.sh)")
 done
 printf '{"capture_ms":[%s],"floor_ms":[%s]}\n' "$(IFS=,; echo "${cap[*]}")" "$(IFS=,; echo "${floor[*]}")"

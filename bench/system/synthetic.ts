@@ -13,6 +13,8 @@ export function makeSyntheticRoot(root: string, packages: number, etcFiles: numb
   mkdirSync(join(root, 'etc/apt'), { recursive: true });
   writeFileSync(join(root, 'etc/os-release'), 'ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n');
   writeFileSync(join(root, 'etc/hostname'), 'synthetic\n');
+  writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/bash\n');
+  writeFileSync(join(root, 'etc/group'), 'root:x:0:\n');
   writeFileSync(join(root, 'var/lib/dpkg/arch'), 'amd64\n');
   const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
   const status: string[] = [];

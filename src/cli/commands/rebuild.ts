@@ -12,7 +12,7 @@ import { grownManifest } from '../../providers/storage/disks/index.ts';
 import { DEFAULT_STATE_DIR, rebuildStorage } from '../../services/rebuild/rebuild.ts';
 import { verifyStorage } from '../../services/rebuild/verify.ts';
 import { renderPlan } from '../../ui/plan.ts';
-import { inkProgress, plainProgress } from '../../ui/progress.ts';
+import { plainProgress } from '../../ui/progress.ts';
 import { collect, type Out } from './common.ts';
 
 interface PlanFlags {
@@ -102,7 +102,7 @@ export function registerRebuild(program: Command, out: Out): void {
     .action(async (file: string, o: PlanFlags & { stage: string; keyFile?: string; yes?: boolean; resume?: boolean; state: string }) => {
       if (o.stage !== 'storage') throw new UserError('USAGE', `--stage ${o.stage}: only the storage stage exists so far`, { hint: 'use --stage storage' });
       const tty = process.stdout.isTTY === true && !o.json;
-      const progress = tty ? inkProgress() : plainProgress(out, o.json === true);
+      const progress = tty ? (await import('../../ui/progress-ink.ts')).inkProgress() : plainProgress(out, o.json === true);
       try {
         const r = await rebuildStorage(
           hostMutatingRunner(),

@@ -6,6 +6,7 @@
 //   home      $HOME/.git: the home directory itself is the work tree
 //   separate  $HOME/.dotfiles or $HOME/dotfiles as a normal repository (stow, install scripts)
 import { isAbsolute, join, posix } from 'node:path';
+import { UserError } from '../../../core/errors.ts';
 import type { ReadOnlyRunner } from '../../../core/runner/types.ts';
 import { gitArgs } from './gitstate.ts';
 
@@ -76,7 +77,10 @@ export async function findUserRepos(runner: ReadOnlyRunner, root: string, user: 
 }
 
 export async function readUsers(runner: ReadOnlyRunner, root: string): Promise<PasswdUser[]> {
-  const [passwd, loginDefs] = await Promise.all([runner.readFile(join(root, 'etc/passwd')), runner.readFileOptional(join(root, 'etc/login.defs'))]);
+  const [passwd, loginDefs] = await Promise.all([runner.readFileOptional(join(root, 'etc/passwd')), runner.readFileOptional(join(root, 'etc/login.defs'))]);
+  if (passwd === undefined) {
+    throw new UserError('USAGE', `${join(root, 'etc/passwd')} does not exist: ${root} is not the root of an installed system`, { hint: 'with --root, give the directory where the system is mounted (it has etc/passwd, var/lib/dpkg …)' });
+  }
   return parsePasswd(passwd, parseLoginDefs(loginDefs));
 }
 

@@ -1,0 +1,47 @@
+// Progress of a rebuild on a terminal: an ink view with a live line per step. Loaded with a
+// dynamic import only when stdout is a TTY (ink and its layout engine are slow to load).
+import { createElement as h, useEffect, useState } from 'react';
+import { Box, render, Text } from 'ink';
+import type { ApplyEvent } from '../core/plan/apply.ts';
+import type { ProgressSink } from './progress.ts';
+
+interface Line {
+  readonly id: string;
+  readonly text: string;
+  readonly state: 'running' | 'done' | 'skip' | 'failed';
+}
+
+export function inkProgress(): ProgressSink {
+  let push: ((e: ApplyEvent) => void) | undefined;
+  const queue: ApplyEvent[] = [];
+  const View = (): ReturnType<typeof h> => {
+    const [lines, setLines] = useState<Line[]>([]);
+    useEffect(() => {
+      push = (e) =>
+        setLines((old) => {
+          const rest = old.filter((l) => l.id !== e.step.id);
+          const text = e.type === 'start' ? `[${e.index + 1}/${e.total}] ${e.step.title}` : (old.find((l) => l.id === e.step.id)?.text ?? e.step.title);
+          const state = e.type === 'start' ? 'running' : e.type === 'done' ? 'done' : e.type === 'skip' ? 'skip' : 'failed';
+          return [...rest, { id: e.step.id, text, state }];
+        });
+      for (const e of queue.splice(0)) push(e);
+    }, []);
+    const mark = { running: '…', done: '✔', skip: '↷', failed: '✘' } as const;
+    const color = { running: 'yellow', done: 'green', skip: 'gray', failed: 'red' } as const;
+    return h(
+      Box,
+      { flexDirection: 'column' },
+      lines.map((l) => h(Text, { key: l.id, color: color[l.state] }, `${mark[l.state]} ${l.text}`)),
+    );
+  };
+  const app = render(h(View));
+  return {
+    onEvent(e) {
+      if (push) push(e);
+      else queue.push(e);
+    },
+    done() {
+      app.unmount();
+    },
+  };
+}
