@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bootstrap/deps.sh
 
-TEST_TOOLS="$SYSMANIFEST_CAPTURE_TOOLS losetup:mount partx:util-linux mkfs.xfs:xfsprogs mkfs.btrfs:btrfs-progs mkfs.vfat:dosfstools mke2fs:e2fsprogs chattr:e2fsprogs"
+TEST_TOOLS="$SYSMANIFEST_CAPTURE_TOOLS losetup:mount partx:util-linux wipefs:util-linux mkfs.xfs:xfsprogs mkfs.btrfs:btrfs-progs mkfs.vfat:dosfstools mke2fs:e2fsprogs chattr:e2fsprogs debugfs:e2fsprogs strace:strace debootstrap:debootstrap thin_check:thin-provisioning-tools systemd-analyze:systemd"
 if [ "$(id -u)" = 0 ]; then
   # shellcheck disable=SC2046
   apt_install $(missing_packages "$TEST_TOOLS")
@@ -23,6 +23,8 @@ echo "test/run.sh: node $(node --version)"
 
 echo "== typecheck (tsc --noEmit)"
 tsc --noEmit -p .
+echo "== build the bundle the CLI tests and the guest run (npm run build)"
+npm run --silent build
 
 shopt -s globstar nullglob
 files=(src/**/*.test.ts)

@@ -11,7 +11,8 @@ export interface CliResult {
 }
 
 export function cli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
-  const r = spawnSync(process.execPath, [`${REPO_ROOT}src/cli/main.ts`, ...args], {
+  // bin/sysmanifest.js, as npx runs it: the fresh bundle when there is one, else the sources.
+  const r = spawnSync(process.execPath, [`${REPO_ROOT}bin/sysmanifest.js`, ...args], {
     encoding: 'utf8',
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, ...options.env },
