@@ -36,6 +36,34 @@ async function captureStorage(): Promise<void> {
   }
 }
 
+async function rebuildStorage(): Promise<void> {
+  const why = vmUnavailable();
+  if (why) {
+    console.log(`rebuild-storage: SKIPPED (${why})`);
+    return;
+  }
+  const xfer = mkdtempSync(join(tmpdir(), 'sysmanifest-bench-'));
+  try {
+    const r = await runInGuest({
+      disks: [
+        { name: 'a', size: '2G', serial: 'RBA' },
+        { name: 'b', size: '2G', serial: 'RBB' },
+      ],
+      command: `BENCH_RUNS=${RUNS} VMH_XFER=${xfer} bash bench/rebuild/guest.sh`,
+      rw: [xfer],
+      timeoutSec: 2400,
+    });
+    if (r.exitCode !== 0) throw new Error(`guest bench failed (${r.exitCode}):\n${r.output.slice(-3000)}\n${r.harness.slice(-2000)}`);
+    const res = JSON.parse(readFileSync(join(xfer, 'rebuild-bench.json'), 'utf8')) as { rebuild_ms: number[]; script_ms: number[]; steps: number };
+    console.log(`\nstorage rebuild (GPT: vfat, ext4, LUKS2 → LVM → ext4, xfs, swap) in the qemu guest, ${RUNS} alternating runs, medians:`);
+    console.log(row('plain sh script, same commands', res.script_ms));
+    console.log(row('sysmanifest rebuild (+preflight, journal, verify)', res.rebuild_ms, res.script_ms) + '  (target ≤ 1.05×)');
+    console.log(`${res.steps} steps`);
+  } finally {
+    rmSync(xfer, { recursive: true, force: true });
+  }
+}
+
 function timeCli(args: readonly string[]): number {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, ['dist/sysmanifest.js', ...args], { encoding: 'utf8' });
@@ -75,7 +103,17 @@ async function systemScaling(): Promise<void> {
 const build = spawnSync('npm', ['run', '--silent', 'build'], { encoding: 'utf8' });
 if (build.status !== 0) throw new Error(`npm run build failed: ${build.stderr}`);
 
-const benches: Record<string, () => Promise<void>> = { 'capture-storage': captureStorage, 'capture-machine': captureMachine, 'system-scaling': systemScaling };
+// rear is only needed here (the capture-storage comparison); install it like the tests install their tools.
+if (spawnSync('sh', ['-c', 'command -v rear || test -x /usr/sbin/rear'], { stdio: 'ignore' }).status !== 0 && process.getuid?.() === 0) {
+  spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'rear', 'parted'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+const benches: Record<string, () => Promise<void>> = {
+  'capture-storage': captureStorage,
+  'rebuild-storage': rebuildStorage,
+  'capture-machine': captureMachine,
+  'system-scaling': systemScaling,
+};
 const chosen = process.argv.slice(2);
 for (const name of chosen.length ? chosen : Object.keys(benches)) {
   const b = benches[name];
