@@ -9,17 +9,26 @@ import { diskBySerial, guestUnavailable, holders, parseExport, run, Steps, Teard
 const skip = guestUnavailable();
 const TIMEOUT = 300_000;
 
-test('guest: the harness attached the E2E disks with their serials and sizes', { skip }, () => {
-  // vm.test.ts passes the disk table it asked qemu for: E2E0=bytes,E2E1=bytes,...
+test('guest: the harness attached the E2E disks with their serials, sizes and buses', { skip }, () => {
+  // vm.test.ts passes the disk table it asked qemu for: E2E0=bytes:bus,E2E1=bytes:bus,...
   const expected = (process.env.SYSMANIFEST_E2E_DISKS ?? '').split(',').filter(Boolean);
   assert.ok(expected.length > 0, 'SYSMANIFEST_E2E_DISKS not set by the host side');
+  const kernelPrefix: Record<string, string> = { virtio: 'vd', nvme: 'nvme', scsi: 'sd', sata: 'sd' };
   const seen = new Set<string>();
   for (const entry of expected) {
-    const [serial, bytes] = entry.split('=');
+    const [serial, spec] = entry.split('=');
+    const [bytes, bus] = spec!.split(':');
     const dev = diskBySerial(serial!);
+    const kname = dev.slice(5);
     seen.add(dev);
-    const sectors = Number(readFileSync(`/sys/block/${dev.slice(5)}/size`, 'utf8'));
+    const sectors = Number(readFileSync(`/sys/block/${kname}/size`, 'utf8'));
     assert.equal(sectors * 512, Number(bytes), `${serial} (${dev}) size`);
+    assert.ok(kname.startsWith(kernelPrefix[bus!]!), `${serial} on ${bus} is ${dev}`);
+    if (bus === 'sata' || bus === 'scsi') {
+      // libata reports vendor "ATA"; virtio-scsi's scsi-hd reports "QEMU"
+      const vendor = readFileSync(`/sys/block/${kname}/device/vendor`, 'utf8').trim();
+      assert.equal(vendor, bus === 'sata' ? 'ATA' : 'QEMU', `${serial} vendor`);
+    }
   }
   assert.equal(seen.size, expected.length, 'each serial is a distinct disk');
 });
