@@ -143,7 +143,8 @@ export function registerRebuild(program: Command, out: Out): void {
       const targets = matchDisks(manifest.storage?.disks ?? [], facts.present, maps, facts.resolve);
       const paths = Object.fromEntries(Object.entries(targets).map(([id, k]) => [id, facts.inventory.devices[k]!.path]));
       const diskBytes = Object.fromEntries(Object.entries(targets).map(([id, k]) => [id, facts.inventory.devices[k]!.sizeBytes]));
-      const diffs = await verifyStorage(runner, grownManifest(manifest, diskBytes, resolveGrow(manifest, o.grow)), paths);
+      const grown = resolveGrow(manifest, o.grow);
+      const diffs = await verifyStorage(runner, grownManifest(manifest, diskBytes, grown), paths, grown);
       for (const d of diffs) out(`${formatDifference(d)}\n`);
       if (diffs.length) throw new UserError('REFUSED', `${diffs.length} difference(s) between the manifest and the disks`);
       out(`the disks match the manifest (${Object.entries(paths).map(([id, p]) => `${id}=${p}`).join(', ')})\n`);

@@ -44,6 +44,8 @@ export function resolveGrow(m: Manifest, grow: readonly string[]): Set<string> {
       continue;
     }
     if (!known.has(g)) throw new UserError('USAGE', `--grow ${g}: the manifest has no partition or volume with that id (partitions: ${parts.join(', ') || 'none'})`, { hint: 'use --grow last for the last partition of every disk' });
+    // Never resize silently, and never pretend to: md, LUKS and LVM growing is not planned yet.
+    if (!parts.includes(g)) throw new UserError('USAGE', `--grow ${g}: only partitions can be grown so far (and the filesystem or swap directly on them)`, { hint: `grow the partition under ${g} and enlarge the volume by hand after the rebuild (pvresize, lvextend)` });
     out.add(g);
   }
   return out;

@@ -81,7 +81,7 @@ export async function rebuildStorage(runner: MutatingRunner, file: string, o: Re
     secret: async () => (secret ??= await io.passphrase()),
     ...(io.onEvent ? { onEvent: (e) => io.onEvent!(e) } : {}),
   });
-  const differences = await verifyStorage(runner, expectedManifest(manifest, plan), plan.disks);
+  const differences = await verifyStorage(runner, expectedManifest(manifest, plan), plan.disks, new Set(plan.grow ?? []));
   if (differences.length === 0) await rm(journalFile(o.stateDir), { force: true });
   return { plan, ran, skipped, differences };
 }

@@ -11,7 +11,7 @@ import { selectStorage } from '../select.ts';
  * What identifies the physical disk (serial, model, size, the /dev name) legitimately
  * differs on a new disk; everything that was *created* must be identical.
  */
-export function comparable(storage: Storage | undefined): Storage {
+export function comparable(storage: Storage | undefined, grown: ReadonlySet<string> = new Set()): Storage {
   const s = structuredClone(storage ?? {});
   for (const d of s.disks ?? []) {
     delete d.path;
@@ -25,13 +25,34 @@ export function comparable(storage: Storage | undefined): Storage {
     delete v.keyslots;
     delete v.tokens;
   }
+  // btrfs device UUIDs (UUID_SUB) cannot be chosen: mkfs.btrfs (6.2) has no option for them
+  // and always makes new ones; the mkfs step says so in its title. They are no difference.
+  for (const f of s.filesystems ?? []) for (const d of f.btrfs?.devices ?? []) delete (d as { uuid?: string }).uuid;
+  // A filesystem grown into an enlarged partition (--grow) differs exactly in what follows
+  // from its size; everything mkfs decided otherwise must still match.
+  for (const f of s.filesystems ?? []) {
+    if (!grown.has(f.on) && !(f.devices ?? []).some((d) => grown.has(d))) continue;
+    if (f.ext) {
+      const e = f.ext as Partial<typeof f.ext>;
+      delete e.blockCount;
+      delete e.inodeCount;
+      delete e.reservedBlockCount;
+      delete e.reservedGdtBlocks;
+    }
+    if (f.xfs) {
+      const x = f.xfs as { metadata: { agcount?: number }; data: { blocks?: number } };
+      delete x.metadata.agcount;
+      delete x.data.blocks;
+    }
+  }
+  for (const w of s.swap ?? []) if (grown.has(w.on)) delete (w as { pages?: number }).pages;
   return s;
 }
 
-export async function verifyStorage(runner: ReadOnlyRunner, manifest: Manifest, targets: Readonly<Record<string, string>>): Promise<Difference[]> {
+export async function verifyStorage(runner: ReadOnlyRunner, manifest: Manifest, targets: Readonly<Record<string, string>>, grown: ReadonlySet<string> = new Set()): Promise<Difference[]> {
   const fixedIds = Object.fromEntries(Object.entries(targets).map(([id, path]) => [path.replace(/^\/dev\//, ''), id]));
   const ctx = await selectStorage(runner, { fixedIds });
   const parts = await Promise.all(storageProviders.map((p) => p.contribute(ctx)));
   const actual = mergeStorage(parts).storage;
-  return diffValues(comparable(manifest.storage), comparable(actual), ['storage']);
+  return diffValues(comparable(manifest.storage, grown), comparable(actual, grown), ['storage']);
 }

@@ -147,7 +147,8 @@ function planOne(ctx: PlanContext, fs: Filesystem, where: string): Step[] {
     probe: probeOf('btrfs', fs.uuid),
   });
   const compress = b.features.incompat.filter((f) => COMPRESS[f] !== undefined);
-  const needsMount = b.subvolumes.length > 0 || b.defaultSubvolume !== '' || b.features.incompat.includes('DEFAULT_SUBVOL') || compress.length > 0;
+  const grown = members.filter((id) => ctx.grow.has(id));
+  const needsMount = b.subvolumes.length > 0 || b.defaultSubvolume !== '' || b.features.incompat.includes('DEFAULT_SUBVOL') || compress.length > 0 || grown.length > 0;
   if (!needsMount) return [mkfs];
 
   const mnt = mountPointFor(fs.uuid!);
@@ -170,6 +171,11 @@ function planOne(ctx: PlanContext, fs: Filesystem, where: string): Step[] {
     chain({ id: `btrfs-compress:${fs.on}:${COMPRESS[f]}`, title: `mark the filesystem as using ${COMPRESS[f]} compression (${f})`, argv: ['mount', '-o', `remount,compress=${COMPRESS[f]}`, mnt] });
   }
   subvolumeSteps(where, fs.on, b, mnt, chain);
+  // --grow: the device was made with the captured geometry; give it the enlarged partition.
+  for (const id of grown) {
+    const devid = b.devices?.find((d) => d.on === id)?.devid ?? 1;
+    chain({ id: `grow:${id}`, title: `btrfs on ${ctx.devicePath(id)}: grow device ${devid} to fill the enlarged ${id}`, argv: ['btrfs', 'filesystem', 'resize', `${devid}:max`, mnt] });
+  }
   chain({ id: `btrfs-umount:${fs.on}`, title: `unmount ${mnt}`, argv: ['umount', mnt], check: { device: `${mnt}/${UNMOUNTED_MARKER}`, probe: {} } });
   return steps;
 }

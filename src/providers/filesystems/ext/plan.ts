@@ -145,6 +145,9 @@ export function plan(ctx: PlanContext): Step[] {
       after: [tune.id],
     };
     steps.push(mkfs, tune, flags);
+    // --grow: made exactly as captured, then grown with its own tool to fill the larger
+    // partition (resize2fs works offline and is harmless to rerun).
+    if (ctx.grow.has(fs.on)) steps.push({ id: `grow:${fs.on}`, title: `${fs.type} on ${dev}: grow to fill the enlarged ${fs.on}`, argv: ['resize2fs', dev], risk: 'create', after: [flags.id] });
   }
   return steps;
 }

@@ -45,6 +45,7 @@ export function mkfsFatArgv(where: string, fs: Filesystem, device: string, whole
 export function plan(ctx: PlanContext): Step[] {
   return filesystemsOf(ctx, ['vfat']).map(({ entry: fs, where }) => {
     const dev = ctx.devicePath(fs.on);
+    if (ctx.grow.has(fs.on)) throw cannotRecreate(where, `--grow ${fs.on}: a FAT filesystem cannot be grown in place with the tools sysmanifest uses; grow another partition`);
     return mkfsStep(ctx, {
       on: fs.on,
       title: `FAT${fs.vfat?.fatSize ?? ''} on ${dev} (${fs.on})${fs.label ? ` "${fs.label}"` : ''}`,

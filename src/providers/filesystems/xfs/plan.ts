@@ -44,13 +44,23 @@ export function mkfsXfsArgv(where: string, fs: Filesystem, device: string): stri
 }
 
 export function plan(ctx: PlanContext): Step[] {
-  return filesystemsOf(ctx, ['xfs']).map(({ entry: fs, where }) => {
+  return filesystemsOf(ctx, ['xfs']).flatMap(({ entry: fs, where }) => {
     const dev = ctx.devicePath(fs.on);
-    return mkfsStep(ctx, {
+    const mkfs = mkfsStep(ctx, {
       on: fs.on,
       title: `xfs on ${dev} (${fs.on})${fs.label ? ` "${fs.label}"` : ''}`,
       argv: mkfsXfsArgv(where, fs, dev),
       probe: probeOf('xfs', fs.uuid),
     });
+    if (!ctx.grow.has(fs.on)) return [mkfs];
+    // --grow: made exactly as captured, then grown by xfs_growfs, which works on a mounted
+    // filesystem only: mount it privately, grow, unmount.
+    const dir = `/run/sysmanifest/grow-${fs.on.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+    const step = (id: string, title: string, argv: string[], after: string): Step => ({ id: `${id}:${fs.on}`, title, argv, risk: 'create', after: [after] });
+    const mkdir = step('grow-mkdir', `xfs on ${dev}: mount point to grow it`, ['mkdir', '-p', dir], mkfs.id);
+    const mount = step('grow-mount', `xfs on ${dev}: mount to grow it`, ['mount', '-t', 'xfs', dev, dir], mkdir.id);
+    const grow = step('grow', `xfs on ${dev}: grow to fill the enlarged ${fs.on}`, ['xfs_growfs', dir], mount.id);
+    const umount = step('grow-umount', `xfs on ${dev}: unmount after growing`, ['umount', dir], grow.id);
+    return [mkfs, mkdir, mount, grow, umount];
   });
 }

@@ -7,7 +7,7 @@ import type { Swap } from '../../../core/manifest/types.gen.ts';
 import { formatPath } from '../../../core/manifest/validate.ts';
 import { mkfsStep, refuseUnsupported } from '../../filesystems/plan.ts';
 
-export function mkswapArgv(s: Swap, device: string): string[] {
+export function mkswapArgv(s: Swap, device: string, grow = false): string[] {
   return [
     'mkswap',
     ...(s.pageSize !== undefined ? ['-p', String(s.pageSize)] : []),
@@ -15,8 +15,8 @@ export function mkswapArgv(s: Swap, device: string): string[] {
     ...(s.label !== undefined ? ['-L', s.label] : []),
     ...(s.badPages ? ['-c'] : []),
     device,
-    // Size in KiB: pages × page size (page 0, the header, included).
-    ...(s.pages !== undefined && s.pageSize !== undefined ? [String((s.pages * s.pageSize) / 1024)] : []),
+    // Size in KiB: pages × page size (page 0, the header, included); --grow: the whole device.
+    ...(!grow && s.pages !== undefined && s.pageSize !== undefined ? [String((s.pages * s.pageSize) / 1024)] : []),
   ];
 }
 
@@ -27,7 +27,7 @@ export function plan(ctx: PlanContext): Step[] {
     return mkfsStep(ctx, {
       on: s.on,
       title: `swap on ${dev} (${s.on})${s.label ? ` "${s.label}"` : ''}`,
-      argv: mkswapArgv(s, dev),
+      argv: mkswapArgv(s, dev, ctx.grow.has(s.on)),
       probe: { TYPE: 'swap', ...(s.uuid !== undefined ? { UUID: s.uuid } : {}), ...(s.label !== undefined ? { LABEL: s.label } : {}) },
     });
   });
