@@ -12,10 +12,13 @@ import { provider as btrfs } from './filesystems/btrfs/index.ts';
 import { provider as vfat } from './filesystems/vfat/index.ts';
 import { provider as swap } from './storage/swap/index.ts';
 import { provider as apt } from './system/apt/index.ts';
+import { provider as pacman } from './system/pacman/index.ts';
+import { provider as dnf } from './system/dnf/index.ts';
 import { provider as boot } from './system/boot/index.ts';
 import { provider as etc } from './system/etc/index.ts';
 import { provider as dotfiles } from './system/dotfiles/index.ts';
 
 export const storageProviders: readonly StorageProvider[] = [disks, mdraid, luks, lvm, ext, xfs, btrfs, vfat, swap, mounts];
 
-export const systemProviders: readonly SystemProvider[] = [apt, etc, dotfiles, boot];
+// apt, pacman and dnf each contribute `packages` only when their database exists under the root.
+export const systemProviders: readonly SystemProvider[] = [apt, pacman, dnf, etc, dotfiles, boot];

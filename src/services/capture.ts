@@ -84,6 +84,12 @@ export function mergeSystem(manifest: Manifest, parts: readonly Partial<Manifest
   const out: Manifest = { ...manifest };
   for (const part of parts) {
     const { repos, ...rest } = part;
+    if (rest.packages && out.packages) {
+      // One package manager per system: two databases under one root is not a state to guess in.
+      throw new UserError('PARSE', `two package managers claim this system: ${out.packages.manager} and ${rest.packages.manager}`, {
+        hint: 'the root holds both databases (e.g. /var/lib/dpkg/status and /var/lib/pacman/local); capture a root that has one',
+      });
+    }
     Object.assign(out, rest);
     if (repos) out.repos = { ...out.repos, ...repos };
   }

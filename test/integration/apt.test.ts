@@ -38,7 +38,7 @@ test('live machine: manual, held and auto count equal apt-mark’s', { skip: una
   assert.deepEqual(p.manual, lines(manualOut.stdout));
   assert.deepEqual(p.held, lines(held.stdout));
   assert.equal(p.autoCount, lines(auto.stdout).length);
-  t.diagnostic(`${p.manual.length} manual, ${p.autoCount} auto; apt provider (state files, sources, ${p.keys.length} keys hashed) ${providerMs.toFixed(0)} ms, apt-mark showmanual ${aptMarkMs.toFixed(0)} ms`);
+  t.diagnostic(`${p.manual.length} manual, ${p.autoCount} auto; apt provider (state files, sources, ${p.keys!.length} keys hashed) ${providerMs.toFixed(0)} ms, apt-mark showmanual ${aptMarkMs.toFixed(0)} ms`);
 });
 
 const FIX = new URL('../../src/providers/system/apt/__fixtures__/chroot/', import.meta.url);

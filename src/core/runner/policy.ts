@@ -75,7 +75,8 @@ const READ_ONLY: Readonly<Record<string, Check>> = {
   snap: (a) => a[0] === 'list',
   pacman: (a) => a[0]?.startsWith('-Q') === true,
   dnf: (a) => a[0] === 'repoquery' || a[0] === 'history',
-  rpm: (a) => a[0]?.startsWith('-q') === true,
+  // --eval of %_dbpath only: where this machine's rpm (and so dnf --installroot) keeps its database.
+  rpm: (a) => a[0]?.startsWith('-q') === true || (a.length === 2 && a[0] === '--eval' && a[1] === '%_dbpath'),
   systemctl: (a) => ['show', 'is-enabled', 'is-active', 'list-unit-files', 'cat'].includes(a[0] ?? ''),
   true: ALWAYS,
 };

@@ -63,7 +63,7 @@ function firstCapture(host: string, m: Manifest): string {
   const counts = [
     `${s.disks?.length ?? 0} disk${s.disks?.length === 1 ? '' : 's'}`,
     `${s.filesystems?.length ?? 0} filesystem${s.filesystems?.length === 1 ? '' : 's'}`,
-    ...(m.packages ? [`${m.packages.manual.length} manual packages`] : []),
+    ...(m.packages?.manual ? [`${m.packages.manual.length} manual packages`] : []),
     ...(m.repos?.dotfiles?.length ? [`${m.repos.dotfiles.length} dotfiles repositories`] : []),
     ...(m.datasets?.length ? [`${m.datasets.length} datasets`] : []),
   ];

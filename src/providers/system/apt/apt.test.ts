@@ -195,7 +195,7 @@ test('keys: Signed-By and trusted.gpg.d files with sha256; a missing one is unsu
   ]);
   assert.deepEqual(p.pins, [{ file: '/etc/apt/preferences.d/nodejs', package: 'nodejs', pin: 'origin deb.nodesource.com', priority: 600 }]);
   assert.deepEqual(
-    p.sources.map((s) => s.file),
+    p.sources!.map((s) => s.file),
     ['/etc/apt/sources.list.d/debian.sources', '/etc/apt/sources.list.d/debian.sources', '/etc/apt/sources.list.d/nodesource.sources'],
   );
   assert.equal(p.autoCount, 5);

@@ -3,6 +3,7 @@
 import type { SystemContext, SystemProvider } from '../../types.ts';
 import { captureApt } from './capture.ts';
 import { gatherApt } from './gather.ts';
+import { withPackagesExtra } from '../flatpak/index.ts';
 
 export { readAptKeyFiles, type KeyFile } from './gather.ts';
 
@@ -12,6 +13,6 @@ export const provider: SystemProvider = {
   tools: [],
   async contribute(ctx: SystemContext) {
     const facts = await gatherApt(ctx.runner, ctx.root);
-    return facts === undefined ? {} : { packages: captureApt(facts) };
+    return facts === undefined ? {} : { packages: await withPackagesExtra(ctx, captureApt(facts)) };
   },
 };
