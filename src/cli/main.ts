@@ -6,6 +6,7 @@ import type { Out } from './commands/common.ts';
 import { registerDiff } from './commands/diff.ts';
 import { registerSchedule } from './commands/schedule.ts';
 import { registerStatus } from './commands/status.ts';
+import { registerInventory } from './commands/inventory.ts';
 import { registerRebuild } from './commands/rebuild.ts';
 import { registerShow } from './commands/show.ts';
 import { registerValidate } from './commands/validate.ts';
@@ -20,6 +21,7 @@ export function buildProgram(out: Out = (s) => process.stdout.write(s)): Command
   registerValidate(program, out);
   registerShow(program, out);
   registerRebuild(program, out);
+  registerInventory(program, out);
   registerDiff(program, out);
   registerSchedule(program, out);
   registerStatus(program, out);
