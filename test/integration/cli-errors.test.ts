@@ -55,7 +55,7 @@ test('usage errors exit 2', () => {
 });
 
 test('--help exits 0 for every command', () => {
-  for (const c of [[], ['capture'], ['validate'], ['show']]) {
+  for (const c of [[], ['capture'], ['validate'], ['show'], ['plan'], ['rebuild'], ['verify'], ['diff'], ['schedule'], ['status'], ['inventory']]) {
     const r = cli([...c, '--help']);
     assert.equal(r.status, 0, `${c.join(' ')} --help`);
     assert.match(r.stdout, /Usage: sysmanifest/);
