@@ -14,9 +14,6 @@ const fx = (rel: string): string => fixture(import.meta.url, `__fixtures__/${rel
 const fxBytes = (rel: string): Uint8Array => new Uint8Array(readFileSync(new URL(`__fixtures__/${rel}`, import.meta.url)));
 const lines = (text: string): string[] => text.split('\n').filter((l) => l !== '');
 
-// The fixture root was built under /tmp/pmfx (make-root.sh); its pacman.conf names the
-// mirrorlist by that absolute path, which under --root is ROOT + that path.
-const BUILT_AT = '/tmp/pmfx/root';
 const ROOT = '/mnt/arch';
 
 function fixtureFiles(): Record<string, Uint8Array> {
@@ -29,7 +26,6 @@ function fixtureFiles(): Record<string, Uint8Array> {
       // a directory
     }
   }
-  files[`${ROOT}${BUILT_AT}/etc/pacman.d/mirrorlist`] = files[`${ROOT}/etc/pacman.d/mirrorlist`]!;
   return files;
 }
 
@@ -59,7 +55,7 @@ test('repositories: the names pacman-conf lists, in its order, with servers from
   assert.deepEqual(p.pacmanRepos!.map((r) => r.name), lines(fx('out/pacman-conf-repo-list.txt')));
   assert.deepEqual(p.pacmanRepos, [
     { name: 'smf-local', servers: ['file:///tmp/pmfx/repos/$repo'], includes: [] },
-    { name: 'smf-mirrored', servers: ['file:///tmp/pmfx/repos/$repo'], includes: ['/tmp/pmfx/root/etc/pacman.d/mirrorlist'], sigLevel: ['Optional', 'TrustAll'] },
+    { name: 'smf-mirrored', servers: ['file:///tmp/pmfx/repos/$repo'], includes: ['/etc/pacman.d/mirrorlist'], sigLevel: ['Optional', 'TrustAll'] },
   ]);
   // pacman-conf prints the servers with $repo expanded: the same list.
   const conf = fx('out/pacman-conf.txt');

@@ -14,7 +14,9 @@ W=$(realpath -m "$1")
 R=$W/root
 mkdir -p "$W/specs" "$W/repo" "$W/home" "$R/etc/yum.repos.d"
 echo '%_dbpath /usr/lib/sysimage/rpm' >"$W/home/.rpmmacros"
-export HOME=$W/home SOURCE_DATE_EPOCH=1700000000
+export SOURCE_DATE_EPOCH=1700000000
+# SMF_RPMDB=host keeps this machine's own %_dbpath instead (Debian: ROOT/root/.rpmdb for root).
+if [ "${SMF_RPMDB:-fedora}" = fedora ]; then export HOME=$W/home; fi
 
 spec() { # name version release requires
   {

@@ -6,6 +6,7 @@
 #   pacman -U smf-tool-*.pkg.tar.gz      (in no repository: a foreign package)
 #   pacman -D --asexplicit smf-base      (a dependency the user then marked explicit)
 # Usage: make-root.sh WORKDIR   (WORKDIR/root is the root; must run as root: makepkg runs as nobody)
+# Query it with: pacman --root WORKDIR/root --dbpath WORKDIR/root/var/lib/pacman --config WORKDIR/pacman.conf -Qq…
 set -euo pipefail
 W=$(realpath -m "$1")
 mkdir -p "$W/build" "$W/repos/smf-local" "$W/repos/smf-mirrored" "$W/root/etc/pacman.d" "$W/root/var/lib/pacman" "$W/root/var/cache/pacman/pkg" "$W/root/var/log"
@@ -28,6 +29,7 @@ pkgbuild smf-lib 2.1 3 "another dependency" "smf-base"
 pkgbuild smf-app 0.3 1 "explicitly installed, needs smf-lib" "smf-lib"
 pkgbuild smf-tool 5 2 "explicitly installed, in no repository" ""
 chown -R nobody:nogroup "$W/build"
+chmod 755 "$W" # makepkg runs as nobody: it must reach build/ (mktemp -d makes 0700)
 # makepkg refuses to run as root; SOURCE_DATE_EPOCH keeps the builds reproducible.
 for p in smf-base smf-lib smf-app smf-tool; do
   (cd "$W/build/$p" && SOURCE_DATE_EPOCH=1700000000 runuser -u nobody -- makepkg --nodeps --noconfirm >/dev/null 2>&1)
@@ -61,11 +63,14 @@ Server = file://$W/repos/\$repo
 
 [smf-mirrored]
 SigLevel = Optional TrustAll
-# pacman reads Include paths as written (not under --root); a "#" after a value is part of the value
-Include = $W/root/etc/pacman.d/mirrorlist
+Include = /etc/pacman.d/mirrorlist
 EOF
+# pacman reads Include paths as written, not under --root: the tools here get a copy of the
+# root's pacman.conf whose Include names the root's mirrorlist (WORKDIR/pacman.conf).
+# (A "#" after a value is part of the value for pacman: no trailing comments.)
+sed "s|^Include = /etc/|Include = $W/root/etc/|" "$W/root/etc/pacman.conf" >"$W/pacman.conf"
 
-P=(pacman --root "$W/root" --dbpath "$W/root/var/lib/pacman" --config "$W/root/etc/pacman.conf"
+P=(pacman --root "$W/root" --dbpath "$W/root/var/lib/pacman" --config "$W/pacman.conf"
    --cachedir "$W/root/var/cache/pacman/pkg" --logfile "$W/root/var/log/pacman.log" --noconfirm)
 "${P[@]}" -Sy >/dev/null
 "${P[@]}" -S smf-app >/dev/null
