@@ -1,6 +1,66 @@
 // Generated from schemas/ by `npm run gen:types`. Do not edit by hand.
 
 /**
+ * The chosen package set and where it comes from, read from the package manager state under the captured root. apt: dpkg/apt state files (ROOT/var/lib/dpkg/status, ROOT/var/lib/apt/extended_states, ROOT/etc/apt), not apt-mark. pacman: the local and sync databases (ROOT/var/lib/pacman/local/* /desc, ROOT/var/lib/pacman/sync/*.db) and ROOT/etc/pacman.conf, not pacman. dnf: `rpm -qa --root ROOT --dbpath …` and `dnf repoquery --userinstalled --installroot ROOT`, and ROOT/etc/yum.repos.d/*.repo. Versions are deliberately not recorded: they change daily and a rebuild installs the current ones; version pins are recorded where the user set them (apt preferences). dnf: when the user-installed set cannot be read, `manual` is absent and `unsupported` says why.
+ */
+export type Packages = {
+  /**
+   * The system package manager whose database was found under the captured root: apt (dpkg), pacman (Arch) or dnf (rpm: Fedora, RHEL and relatives).
+   */
+  manager: 'apt' | 'pacman' | 'dnf';
+  /**
+   * dpkg's native architecture: the Architecture of the installed dpkg package (what `dpkg --print-architecture` prints). apt only.
+   */
+  architecture?: string;
+  /**
+   * Architectures added with `dpkg --add-architecture` (ROOT/var/lib/dpkg/arch minus the native one), sorted. apt only.
+   */
+  foreignArchitectures?: string[];
+  /**
+   * The packages the user chose, sorted bytewise. apt: manually installed packages, exactly what `apt-mark showmanual` prints; a package carries `:arch` only when its architecture is neither the native one nor `all` (apt’s pretty full name). pacman: explicitly installed packages (no %REASON% 1 in their local desc), exactly what `pacman -Qqe` prints. dnf: user-installed packages, exactly the names `dnf repoquery --userinstalled` prints (each name once). dnf: absent when `unsupported` says why it could not be read.
+   *
+   * Items: A package name: Debian (with `:arch` when apt shows one), Arch or rpm.
+   */
+  manual?: string[];
+  /**
+   * How many installed packages are not in `manual`: apt — marked automatically installed (the length of `apt-mark showauto`); pacman — installed as dependencies (`pacman -Qqd`); dnf — the other installed package names of `rpm -qa` (gpg-pubkey entries excluded). A count only: the set follows from the manual set.
+   */
+  autoCount?: number;
+  /**
+   * apt: packages whose dpkg selection is `hold` (Status: hold …), sorted: exactly what `apt-mark showhold` prints. pacman: the IgnorePkg entries of pacman.conf (names or globs pacman never upgrades), sorted.
+   */
+  held?: string[];
+  /**
+   * apt sources in the order apt reads them: ROOT/etc/apt/sources.list, then ROOT/etc/apt/sources.list.d/*.list and *.sources in file-name order. Both formats are normalised to one shape. apt only.
+   */
+  sources?: AptSource[];
+  /**
+   * Public key files the sources rely on, sorted by path: every Signed-By file, ROOT/etc/apt/trusted.gpg and ROOT/etc/apt/trusted.gpg.d/*.gpg|*.asc. Their bytes are stored beside the manifest (public keys are not secrets). apt only.
+   */
+  keys?: AptKey[];
+  /**
+   * Version pins from ROOT/etc/apt/preferences and ROOT/etc/apt/preferences.d/* (apt_preferences(5)), files in name order, stanzas in file order. apt only.
+   */
+  pins?: AptPin[];
+  /**
+   * pacman: installed packages found in no configured repository’s sync database (ROOT/var/lib/pacman/sync/<repo>.db), sorted: exactly what `pacman -Qqm` prints (AUR and locally built packages). A repository whose sync database is missing counts as empty, as pacman does.
+   *
+   * Items: A package name: Debian (with `:arch` when apt shows one), Arch or rpm.
+   */
+  foreign?: string[];
+  /**
+   * pacman: the repositories of ROOT/etc/pacman.conf in the order pacman searches them (the order matters: the first repository that has a package wins).
+   */
+  pacmanRepos?: PacmanRepo[];
+  /**
+   * dnf: the repositories defined in ROOT/etc/yum.repos.d/*.repo, sorted by file then id.
+   */
+  dnfRepos?: DnfRepo[];
+  unsupported?: Unsupported;
+  extra?: PackagesExtra;
+};
+
+/**
  * A sysmanifest v1 manifest: what a machine is.
  */
 export interface Manifest {
@@ -1307,52 +1367,6 @@ export interface BootInitramfs {
   modules?: string[];
   unsupported?: Unsupported;
 }
-/**
- * The chosen package set and where it comes from. apt: read from dpkg/apt state files under the captured root (ROOT/var/lib/dpkg/status, ROOT/var/lib/apt/extended_states, ROOT/etc/apt), not from apt-mark. Versions are deliberately not recorded: they change daily and a rebuild installs the current ones; version pins are recorded where the user set them (apt preferences).
- */
-export interface Packages {
-  /**
-   * The system package manager.
-   */
-  manager: 'apt';
-  /**
-   * dpkg's native architecture: the Architecture of the installed dpkg package (what `dpkg --print-architecture` prints).
-   */
-  architecture: string;
-  /**
-   * Architectures added with `dpkg --add-architecture` (ROOT/var/lib/dpkg/arch minus the native one), sorted.
-   */
-  foreignArchitectures: string[];
-  /**
-   * Manually installed packages, sorted bytewise: exactly what `apt-mark showmanual` prints. A package carries `:arch` only when its architecture is neither the native one nor `all` (apt's pretty full name).
-   *
-   * Items: A Debian package name, with `:arch` when apt shows one.
-   */
-  manual: string[];
-  /**
-   * How many installed packages are marked automatically installed (the length of `apt-mark showauto`). A count only: the auto set follows from the manual set.
-   */
-  autoCount: number;
-  /**
-   * Packages whose dpkg selection is `hold` (Status: hold …), sorted: exactly what `apt-mark showhold` prints.
-   *
-   * Items: A Debian package name, with `:arch` when apt shows one.
-   */
-  held: string[];
-  /**
-   * apt sources in the order apt reads them: ROOT/etc/apt/sources.list, then ROOT/etc/apt/sources.list.d/*.list and *.sources in file-name order. Both formats are normalised to one shape.
-   */
-  sources: AptSource[];
-  /**
-   * Public key files the sources rely on, sorted by path: every Signed-By file, ROOT/etc/apt/trusted.gpg and ROOT/etc/apt/trusted.gpg.d/*.gpg|*.asc. Their bytes are stored beside the manifest (public keys are not secrets).
-   */
-  keys: AptKey[];
-  /**
-   * Version pins from ROOT/etc/apt/preferences and ROOT/etc/apt/preferences.d/* (apt_preferences(5)), files in name order, stanzas in file order.
-   */
-  pins: AptPin[];
-  extra?: PackagesExtra;
-}
 export interface AptSource {
   /**
    * The file it was read from, as a path on the captured system.
@@ -1418,14 +1432,60 @@ export interface AptPin {
    */
   priority: number;
 }
+export interface PacmanRepo {
+  /**
+   * The [section] name.
+   */
+  name: string;
+  /**
+   * Server URLs in the order pacman tries them: the section’s Server lines and those of its Include files, where they appear; kept raw ($repo and $arch not expanded).
+   */
+  servers: string[];
+  /**
+   * Include paths of the section, as written (their files are part of /etc).
+   */
+  includes: string[];
+  /**
+   * SigLevel words of the section, in order, when it sets one.
+   */
+  sigLevel?: string[];
+  /**
+   * Usage words of the section, when it sets them.
+   */
+  usage?: string[];
+}
+export interface DnfRepo {
+  /**
+   * The .repo file, as a path on the captured system.
+   */
+  file: string;
+  /**
+   * The [section] id.
+   */
+  id: string;
+  /**
+   * `enabled=` of the section (dnf’s default: enabled).
+   */
+  enabled: boolean;
+  /**
+   * Every other key of the section, verbatim (name, baseurl, metalink, mirrorlist, gpgcheck, gpgkey …; $releasever and $basearch not expanded).
+   */
+  settings: {
+    [k: string]: string;
+  };
+}
 /**
  * Package systems beside the main manager.
  */
 export interface PackagesExtra {
   /**
-   * Installed flatpak applications and runtimes, sorted by installation then ref.
+   * Installed (deployed) flatpak applications and runtimes, sorted by installation then ref: what `flatpak list --columns=installation,ref,origin` shows, read from ROOT/var/lib/flatpak (system) and each passwd home’s .local/share/flatpak (user:<name>).
    */
   flatpak?: FlatpakRef[];
+  /**
+   * Flatpak remotes of the installations listed in `flatpak`, sorted by installation then name.
+   */
+  flatpakRemotes?: FlatpakRemote[];
 }
 export interface FlatpakRef {
   /**
@@ -1440,6 +1500,21 @@ export interface FlatpakRef {
    * The remote it was installed from.
    */
   origin?: string;
+}
+export interface FlatpakRemote {
+  /**
+   * `system` or `user:<name>`.
+   */
+  installation: string;
+  name: string;
+  /**
+   * url= of the remote in the installation’s repo/config.
+   */
+  url: string;
+  /**
+   * gpg-verify= of the remote (absent: flatpak’s default, true).
+   */
+  gpgVerify?: boolean;
 }
 export interface Repos {
   etc?: EtcRepo;
