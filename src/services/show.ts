@@ -40,7 +40,10 @@ export function stackTree(m: Manifest): TreeNode[] {
     for (const f of arr(s.filesystems)) {
       const devs = arr(f.devices).map((d) => (typeof d === 'string' ? d : str(rec(d).on)));
       if (f.on !== id && !devs.includes(id)) continue;
-      const subvols = arr(rec(f.btrfs).subvolumes).map((sv) => ({ label: join_(`subvol ${String(sv.path)}`, sv.readOnly === true && 'ro', sv.default === true && 'default') }));
+      const b = rec(f.btrfs);
+      const subvols = arr(b.subvolumes).map((sv) => ({
+        label: join_(`subvol ${String(sv.path)}`, sv.readOnly === true && 'ro', sv.nodatacow === true && 'nodatacow', sv.path === b.defaultSubvolume && 'default', str(sv.snapshotOf) && `snapshot of ${String(sv.snapshotOf)}`),
+      }));
       kids.push({
         label: join_(String(f.type), quoted(str(f.label)), str(f.uuid) && `uuid=${String(f.uuid)}`, mps.get(id)?.map((p) => `→ ${p}`).join(' '), f.unsupported !== undefined && `(unsupported: ${String(rec(f.unsupported).reason)})`),
         ...(f.on === id && subvols.length ? { children: subvols } : {}),
