@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { test } from 'node:test';
-import { failures, parseTap, type TapResult } from './tap.ts';
+import { failures, parseTap } from './tap.ts';
 import { guestKernelRelease, runInGuest, vmUnavailable, type GuestDisk } from '../lib/vm.ts';
 
 const GiB = 1024 ** 3;
@@ -92,10 +92,10 @@ test('e2e: guest suite in one qemu guest', { skip: vmUnavailable(), timeout: (SU
     }
     const c = report.counts;
     assert.ok((c.tests ?? 0) > 0, `the guest suite ran no tests (exit ${r.exitCode})`);
-    // node counts each test *file* as a test: a name pattern that matches nothing would still
-    // "pass". Count the tests that really ran inside the files.
-    const ran = (rs: readonly TapResult[]): number => rs.reduce((n, x) => n + (x.children.length ? ran(x.children) : x.directive ? 0 : 1), 0);
-    assert.ok(report.results.every((f) => f.children.length === 0) ? false : ran(report.results.flatMap((f) => f.children)) > 0, `no guest test ran${ONLY ? ` (SYSMANIFEST_E2E_ONLY=${ONLY} matched none)` : ''}`);
+    // A test file none of whose tests ran (a name pattern that matches nothing) still shows
+    // up as one passing entry named after the file: count only the real tests.
+    const ran = report.results.filter((x) => !/\.test\.ts$/.test(x.name) && !x.directive).length;
+    assert.ok(ran > 0, `no guest test ran${ONLY ? ` (SYSMANIFEST_E2E_ONLY=${ONLY} matched none)` : ''}`);
     assert.equal(c.fail ?? -1, 0, `guest failures: ${c.fail}`);
     assert.equal(c.cancelled ?? -1, 0, `guest cancelled tests: ${c.cancelled}`);
     // A guest test that skips says the guest is not what the tier expects.

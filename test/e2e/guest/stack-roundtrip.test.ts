@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { partitionPath } from '../../../src/core/plan/context.ts';
 import { diskBySerial, guestUnavailable, holders, parseExport, run, Steps, Teardown, wipeDisks } from './lib.ts';
 
 const skip = guestUnavailable();
@@ -247,7 +248,7 @@ test('guest: GPT → md RAID1 ×2 → LUKS1 → ext4, and xfs: rebuild killed af
       run(['sfdisk', '-q', d], 'label: gpt\nsize=400MiB, type=A19D880F-05FC-4D3B-A006-743F0F84911E, name=data\nsize=+, type=A19D880F-05FC-4D3B-A006-743F0F84911E, name=fast\n');
     }
     run(['udevadm', 'settle']);
-    const p = (d: string, n: number): string => `${d}${n}`;
+    const p = partitionPath; // nvme0n1 → nvme0n1p1, sda → sda1
     run(['mdadm', '--create', '/dev/md/e2edata', '--run', '--assume-clean', '--level=1', '--raid-devices=2', '--metadata=1.2', '--bitmap=internal',
       '--homehost=e2e', '--name=e2edata', '--uuid=0e2e0b00:00004000:80000000:00000001', p(orig[0]!, 1), p(orig[1]!, 1)]);
     run(['mdadm', '--create', '/dev/md/e2efast', '--run', '--assume-clean', '--level=1', '--raid-devices=2', '--metadata=1.0', '--bitmap=none',
