@@ -1,15 +1,9 @@
 // Loads every JSON Schema under schemas/ (the source of truth for the manifest).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../paths.ts';
 
-/**
- * The schemas directory: beside src/ when running from the sources (src/core/manifest/), or
- * beside dist/ when running the bundle (dist/sysmanifest.js).
- */
-export const SCHEMA_DIR = [new URL('../../../schemas/', import.meta.url), new URL('../schemas/', import.meta.url)]
-  .map((u) => fileURLToPath(u))
-  .find((d) => existsSync(join(d, 'manifest.schema.json')))!;
+export const SCHEMA_DIR = `${join(PROJECT_ROOT, 'schemas')}/`;
 export const SCHEMA_BASE = 'https://sysmanifest.dev/schemas/v1/';
 export const MANIFEST_SCHEMA_ID = `${SCHEMA_BASE}manifest.schema.json`;
 

@@ -6,7 +6,7 @@
 import { access, readFile, rm } from 'node:fs/promises';
 import { constants as fsc } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../../core/paths.ts';
 import { UserError } from '../../core/errors.ts';
 import { writeFileAtomic } from '../../core/repo/files.ts';
 import type { MutatingRunner, ReadOnlyRunner } from '../../core/runner/types.ts';
@@ -18,7 +18,7 @@ export const UNIT = 'sysmanifest-capture';
 export const SYSTEM_UNIT_DIR = '/etc/systemd/system';
 export const CRON_FILE = '/etc/cron.d/sysmanifest';
 /** The launcher installs missing dependencies, then runs src/cli/main.ts with the project's Node. */
-export const DEFAULT_LAUNCHER = fileURLToPath(new URL('../../../bootstrap/sysmanifest', import.meta.url));
+export const DEFAULT_LAUNCHER = join(PROJECT_ROOT, 'bootstrap', 'sysmanifest');
 /** Fixed minute past the hour for cron (systemd spreads runs with RandomizedDelaySec instead). */
 const CRON_MINUTE = 17;
 const CRON_HOUR = 3;
