@@ -231,7 +231,7 @@ test('guest: LUKS2 ×2 → LVM (linear, striped over 2 PVs, thin pool + thin) �
   }
 });
 
-test('guest: GPT → md RAID1 ×2 → LUKS1 → ext4, and xfs: rebuild killed after every step in turn and resumed ends identical', { skip, timeout: TIMEOUT }, async (t) => {
+test('guest: GPT → md RAID1 ×2 → LUKS1 → ext4, and xfs: rebuild killed after the md, LUKS and mkfs steps in turn and resumed ends identical', { skip, timeout: TIMEOUT }, async (t) => {
   const steps = new Steps();
   const orig = [diskBySerial('E2E4'), diskBySerial('E2E5')];
   const target = [diskBySerial('E2E2'), diskBySerial('E2E3')];
