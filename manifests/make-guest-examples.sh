@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLI="node_modules/.bin/node bin/sysmanifest.js"
-dev() { for s in /sys/block/*; do [ "$(cat "$s/serial" 2>/dev/null)" = "$1" ] && echo "/dev/${s##*/}"; done; }
+dev() { for s in /sys/block/*; do if [ "$(cat "$s/serial" 2>/dev/null)" = "$1" ]; then echo "/dev/${s##*/}"; fi; done; }
 L=$(dev EXLAPTOP); S0=$(dev EXSRV0); S1=$(dev EXSRV1)
 key=$(mktemp); printf 'example' > "$key"
 

@@ -10,7 +10,7 @@ NODE=$PWD/node_modules/.bin/node
 CLI="$NODE $PWD/dist/sysmanifest.js"
 RUNS=${BENCH_RUNS:-3}
 out=${VMH_XFER:-/tmp}/rebuild-bench.json
-dev() { for s in /sys/block/vd*; do [ "$(cat "$s/serial" 2>/dev/null)" = "$1" ] && echo "/dev/${s##*/}"; done; }
+dev() { for s in /sys/block/vd*; do if [ "$(cat "$s/serial" 2>/dev/null)" = "$1" ]; then echo "/dev/${s##*/}"; fi; done; }
 A=$(dev RBA); B=$(dev RBB)
 [ -n "$A" ] && [ -n "$B" ] || { echo "disks RBA/RBB not found" >&2; exit 1; }
 W=$(mktemp -d); KEY=$W/key; printf 'bench-passphrase' > "$KEY"
