@@ -3,23 +3,7 @@ import type { ReadOnlyRunner } from '../../core/runner/types.ts';
 import type { StorageContext } from '../types.ts';
 import type { BlockDevice, Inventory, MountInfo } from '../storage/types.ts';
 
-export function fakeDevice(kname: string, probe: Record<string, string>, extra: Partial<BlockDevice> = {}): BlockDevice {
-  return {
-    kname,
-    path: `/dev/${kname}`,
-    kind: 'loop',
-    majMin: `7:${kname.replace(/\D/g, '') || '0'}`,
-    sizeBytes: 0,
-    logicalSectorSize: 512,
-    physicalSectorSize: 512,
-    slaves: [],
-    holders: [],
-    removable: false,
-    readOnly: false,
-    probe,
-    ...extra,
-  };
-}
+export { fakeDevice } from '../storage/testing.ts';
 
 export function fakeContext(runner: ReadOnlyRunner, devices: readonly BlockDevice[], options: { mounts?: MountInfo[] } = {}): StorageContext {
   const inventory: Inventory = {

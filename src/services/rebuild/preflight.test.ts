@@ -4,24 +4,12 @@ import type { Disk } from '../../core/manifest/types.gen.ts';
 import { isUserError } from '../../core/errors.ts';
 import type { BlockDevice, Inventory } from '../../providers/storage/types.ts';
 import type { DiskIdentity } from '../../providers/storage/disks/index.ts';
+import { fakeDevice } from '../../providers/storage/testing.ts';
 import { matchDisks, parseMapOption } from './match.ts';
 import { preflightProblems, requiredBytes } from './preflight.ts';
 
-const dev = (kname: string, extra: Partial<BlockDevice> = {}): BlockDevice => ({
-  kname,
-  path: `/dev/${kname}`,
-  kind: 'disk',
-  majMin: `254:${kname.length}`,
-  sizeBytes: 1 << 30,
-  logicalSectorSize: 512,
-  physicalSectorSize: 512,
-  slaves: [],
-  holders: [],
-  removable: false,
-  readOnly: false,
-  probe: {},
-  ...extra,
-});
+const dev = (kname: string, extra: Partial<BlockDevice> = {}): BlockDevice =>
+  fakeDevice(kname, {}, { kind: 'disk', majMin: `254:${kname.length}`, sizeBytes: 1 << 30, ...extra });
 
 const disk0: Disk = {
   id: 'disk0',
