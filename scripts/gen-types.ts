@@ -1,7 +1,8 @@
-// Generates src/core/manifest/types.gen.ts from schemas/ (npm run gen:types).
-// A unit test (types.test.ts) fails when the committed file is out of date.
+// Generates src/core/manifest/types.gen.ts and validator.gen.js from schemas/ (npm run gen:types).
+// A unit test (types.test.ts) fails when the committed files are out of date.
 import { writeFileSync } from 'node:fs';
-import { generateManifestTypes, TYPES_FILE } from '../src/core/manifest/typegen.ts';
+import { generateManifestTypes, generateValidatorCode, TYPES_FILE, VALIDATOR_FILE } from '../src/core/manifest/typegen.ts';
 
 writeFileSync(TYPES_FILE, await generateManifestTypes());
-console.log(`wrote ${TYPES_FILE}`);
+writeFileSync(VALIDATOR_FILE, generateValidatorCode());
+console.log(`wrote ${TYPES_FILE} and ${VALIDATOR_FILE}`);

@@ -63,3 +63,9 @@ test('a document that is not a mapping is refused', () => {
   const e = errorOf(() => parseManifest('- a\n- b\n', 'list.yaml'));
   assert.equal(e.code, 'MANIFEST_SCHEMA');
 });
+
+test('length limits are checked (the precompiled validator has its runtime helpers)', () => {
+  const e = errorOf(() => parseManifest('apiVersion: sysmanifest/v1\nhost:\n  hostname: ""\n', 'len.yaml'));
+  assert.equal(e.code, 'MANIFEST_SCHEMA');
+  assert.match(e.message, /len\.yaml:3: host\.hostname: must NOT have fewer than 1 characters/);
+});

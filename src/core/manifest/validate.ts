@@ -1,13 +1,7 @@
 // Schema validation with ajv (2020-12). Errors are reported in manifest paths
 // (storage.disks[0].partitions[2].start), never as JSON pointers.
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
-import { loadSchemaFiles, MANIFEST_SCHEMA_ID } from './schemas.ts';
-
-// ajv-formats is CommonJS; under Node's ESM interop its plugin is the module object itself.
-type FormatsPlugin = (ajv: Ajv2020) => Ajv2020;
-const addFormats: FormatsPlugin =
-  typeof addFormatsModule === 'function' ? (addFormatsModule as unknown as FormatsPlugin) : (addFormatsModule as unknown as { default: FormatsPlugin }).default;
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { validateManifest as precompiled } from './validator.gen.js';
 
 export interface SchemaIssue {
   /** Path segments into the document: ['storage', 'disks', 0, 'partitions', 2, 'start']. */
@@ -15,17 +9,13 @@ export interface SchemaIssue {
   readonly message: string;
 }
 
-let cached: ValidateFunction | undefined;
-
+/**
+ * The validator. Compiling every schema costs ~0.4 s on each run, so `npm run gen:types`
+ * also writes the compiled code (ajv standalone) to validator.gen.js, and a test keeps it in
+ * step with schemas/ (types.test.ts).
+ */
 function validator(): ValidateFunction {
-  if (cached) return cached;
-  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
-  addFormats(ajv);
-  for (const { schema } of loadSchemaFiles()) ajv.addSchema(schema);
-  const v = ajv.getSchema(MANIFEST_SCHEMA_ID);
-  if (!v) throw new Error(`schema ${MANIFEST_SCHEMA_ID} not found`);
-  cached = v;
-  return v;
+  return precompiled as unknown as ValidateFunction;
 }
 
 export function pointerToPath(pointer: string): (string | number)[] {

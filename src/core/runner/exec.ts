@@ -1,5 +1,6 @@
 // The one module that spawns processes (execa, argv arrays, never a shell).
 import { execa } from 'execa';
+import { execFile } from 'node:child_process';
 import { constants as fsc } from 'node:fs';
 import { access, open, readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
@@ -53,31 +54,72 @@ class Gate {
   }
 }
 
-async function spawn(argv: readonly string[], options: RunOptions, gate: Gate, searchPath?: string): Promise<CommandResult> {
+interface RawResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly enoent: boolean;
+  readonly timedOut: boolean;
+}
+
+/** Commands that change disks: execa (stdin input, timeouts, its careful error reporting). */
+async function viaExeca(program: string, args: readonly string[], options: RunOptions, searchPath?: string): Promise<RawResult> {
+  const r = await execa(program, args, {
+    reject: false,
+    env: childEnv(searchPath),
+    extendEnv: true,
+    stripFinalNewline: false,
+    ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
+    ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  return {
+    exitCode: typeof r.exitCode === 'number' ? r.exitCode : -1,
+    stdout: String(r.stdout ?? ''),
+    stderr: String(r.stderr ?? ''),
+    enoent: (r as { code?: string }).code === 'ENOENT',
+    timedOut: r.timedOut === true,
+  };
+}
+
+/**
+ * Read-only probes: capture makes a hundred of them, and execa's per-call overhead on the
+ * main thread (~5 ms here, twice node:child_process's) made capture slower than the same
+ * calls in a shell script (bench: capture-storage). They take no stdin.
+ */
+function viaExecFile(program: string, args: readonly string[], options: RunOptions, searchPath?: string): Promise<RawResult> {
+  return new Promise((resolve) => {
+    execFile(
+      program,
+      args as string[],
+      { env: { ...process.env, ...childEnv(searchPath) }, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs, killSignal: 'SIGKILL' }) },
+      (error, stdout, stderr) => {
+        const e = error as (NodeJS.ErrnoException & { code?: number | string; killed?: boolean }) | null;
+        resolve({
+          exitCode: e === null ? 0 : typeof e.code === 'number' ? e.code : -1,
+          stdout,
+          stderr,
+          enoent: e?.code === 'ENOENT',
+          timedOut: e?.killed === true && options.timeoutMs !== undefined,
+        });
+      },
+    ).stdin?.end();
+  });
+}
+
+async function spawn(argv: readonly string[], options: RunOptions, gate: Gate, searchPath?: string, lean = false): Promise<CommandResult> {
   const [program, ...args] = argv;
   if (program === undefined) throw new Error('runner: empty argv');
-  const r = await gate.with(() =>
-    execa(program, args, {
-      reject: false,
-      env: childEnv(searchPath),
-      extendEnv: true,
-      stripFinalNewline: false,
-      ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
-      ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
-      maxBuffer: 512 * 1024 * 1024,
-    }),
-  );
-  const failedToStart = (r as { code?: string }).code === 'ENOENT';
-  if (failedToStart) {
+  const r = await gate.with(() => (lean && options.input === undefined ? viaExecFile(program, args, options, searchPath) : viaExeca(program, args, options, searchPath)));
+  if (r.enoent) {
     const pkg = debianPackageFor(program);
     throw new UserError('TOOL_MISSING', `${program} is not installed`, {
       hint: pkg ? `install it: apt-get install ${pkg}` : `install the package that provides ${program}`,
     });
   }
-  const exitCode = typeof r.exitCode === 'number' ? r.exitCode : -1;
-  const result: CommandResult = { argv, exitCode, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
-  if (exitCode !== 0 && !(options.okExitCodes ?? []).includes(exitCode)) {
-    throw commandFailed(result, r.timedOut === true ? `timed out after ${options.timeoutMs} ms` : undefined);
+  const result: CommandResult = { argv, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+  if (r.exitCode !== 0 && !(options.okExitCodes ?? []).includes(r.exitCode)) {
+    throw commandFailed(result, r.timedOut ? `timed out after ${options.timeoutMs} ms` : undefined);
   }
   return result;
 }
@@ -158,7 +200,7 @@ class HostReadOnlyRunner extends HostReader implements ReadOnlyRunner {
       // A bug, not a user error: a read-only service asked for something that could write.
       throw new Error(`read-only runner refused a command that is not known to be read-only: ${argv.join(' ')}`);
     }
-    return spawn(argv, options, this.gate, this.searchPath);
+    return spawn(argv, options, this.gate, this.searchPath, true);
   }
 }
 
