@@ -36,7 +36,9 @@ done
 udevadm settle
 
 diskargs=(); for d in "${disks[@]}"; do diskargs+=(--disk "$d"); done
-"$NODE" bench/capture/record.ts /tmp/floor.sh "${diskargs[@]}"
+# The floor: the very calls capture makes (--log-commands), one after another in sh.
+"$NODE" dist/sysmanifest.js capture --stdout --only storage "${diskargs[@]}" --log-commands /tmp/calls.jsonl >/dev/null
+"$NODE" bench/capture/floor.mjs /tmp/calls.jsonl /tmp/floor.sh
 
 # rear: layout only, no output medium needed.
 mkdir -p /etc/rear && printf 'OUTPUT=ISO\nBACKUP=REQUESTRESTORE\n' > /etc/rear/local.conf

@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 NODE=$PWD/node_modules/.bin/node
 RUNS=${BENCH_RUNS:-5}
-"$NODE" bench/capture/record.ts /tmp/sysmanifest-floor-host.sh --all >/dev/null
+"$NODE" dist/sysmanifest.js capture --stdout --log-commands /tmp/sysmanifest-calls.jsonl >/dev/null
+"$NODE" bench/capture/floor.mjs /tmp/sysmanifest-calls.jsonl /tmp/sysmanifest-floor-host.sh >/dev/null
 cat >> /tmp/sysmanifest-floor-host.sh <<'SH'
 apt-mark showmanual >/dev/null 2>&1
 apt-mark showhold >/dev/null 2>&1

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { UserError } from '../../core/errors.ts';
 import { dumpManifest } from '../../core/manifest/dump.ts';
 import { hostMutatingRunner, hostReadOnlyRunner } from '../../core/runner/exec.ts';
+import { loggingRunner } from '../../core/runner/logging.ts';
 import { assertValid, buildManifest, defaultRepo } from '../../services/capture.ts';
 import { captureRun } from '../../services/versioning/run.ts';
 import { collect, type Out } from './common.ts';
@@ -18,11 +19,13 @@ export function registerCapture(program: Command, out: Out): void {
     .option('--print', 'also print the manifest to stdout')
     .option('--stdout', 'print the manifest to stdout and write nothing (no repository, no side files)')
     .addOption(new Option('--only <section>', 'with --stdout: capture only this part').choices(['storage']))
+    .option('--log-commands <file>', 'write every command capture runs to FILE, one JSON argv per line')
     .option('--commit', 'sync the /etc repository, then commit the manifest repository (message says what changed) and push it if it has a remote')
     .option('--wait <seconds>', 'wait this long for another capture of the same repository to finish (default: fail at once)', '0')
     .option('--hook <path>', 'also run this program at run.begin, run.end, capture.committed and error (repeatable; besides REPO/hooks.d/)', collect, [])
     .option('--hook-timeout <seconds>', 'kill a hook that runs longer than this', '60')
-    .action(async (o: { repo: string; host?: string; disk: string[]; exclude: string[]; root: string; print?: boolean; stdout?: boolean; only?: 'storage'; commit?: boolean; wait: string; hook: string[]; hookTimeout: string }) => {
+    .action(async (o: { repo: string; host?: string; disk: string[]; exclude: string[]; root: string; print?: boolean; stdout?: boolean; only?: 'storage'; commit?: boolean; wait: string; hook: string[]; hookTimeout: string; logCommands?: string }) => {
+      const reader = o.logCommands ? loggingRunner(hostReadOnlyRunner(), o.logCommands) : hostReadOnlyRunner();
       const seconds = (name: string, v: string): number => {
         if (!/^\d+(\.\d+)?$/.test(v)) throw new UserError('USAGE', `${name} ${v}: expected a number of seconds`);
         return Number(v);
@@ -30,13 +33,13 @@ export function registerCapture(program: Command, out: Out): void {
       if (o.only && !o.stdout) throw new UserError('USAGE', '--only writes a partial manifest and is only allowed with --stdout');
       if (o.stdout && o.commit) throw new UserError('USAGE', '--stdout writes nothing and cannot --commit');
       if (o.stdout) {
-        const m = await buildManifest(hostReadOnlyRunner(), { root: o.root, disks: o.disk, exclude: o.exclude, ...(o.host ? { host: o.host } : {}), ...(o.only ? { only: o.only } : {}) });
+        const m = await buildManifest(reader, { root: o.root, disks: o.disk, exclude: o.exclude, ...(o.host ? { host: o.host } : {}), ...(o.only ? { only: o.only } : {}) });
         assertValid(m);
         out(dumpManifest(m));
         return;
       }
       const run = await captureRun(
-        { reader: hostReadOnlyRunner(), mutator: hostMutatingRunner() },
+        { reader, mutator: hostMutatingRunner() },
         {
           repo: o.repo,
           root: o.root,
