@@ -1,7 +1,8 @@
 #!/bin/bash
 # Whole-machine capture on this host beside its floor: the read-only tool calls a shell
-# script would make for the same facts (the storage calls capture makes, recorded, plus
-# apt-mark showmanual / showhold / showauto, dpkg-query for the conffiles, a find over /etc).
+# script would make for the same facts: every command capture itself runs (--log-commands),
+# plus apt-mark showmanual / showhold / showauto for the package sets capture reads from
+# dpkg's and apt's state files instead.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 NODE=$PWD/node_modules/.bin/node
@@ -12,8 +13,6 @@ cat >> /tmp/sysmanifest-floor-host.sh <<'SH'
 apt-mark showmanual >/dev/null 2>&1
 apt-mark showhold >/dev/null 2>&1
 apt-mark showauto >/dev/null 2>&1
-dpkg-query -W -f '${Package} ${Conffiles}\n' >/dev/null 2>&1
-find /etc -printf '%y %m %U %G %s %l %P\n' >/dev/null 2>&1
 SH
 t() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; return 1; }; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
 cap=() floor=()
