@@ -17,7 +17,7 @@ async function contribute(ctx: StorageContext): Promise<StorageContribution> {
     }
     byFsid.set(fsid, [...(byFsid.get(fsid) ?? []), { id, node: nodeOf(dev) }]);
   }
-  for (const members of byFsid.values()) filesystems.push(await captureBtrfs(members, (node) => btrfsReader(ctx.runner, node)));
+  filesystems.push(...(await Promise.all([...byFsid.values()].map((members) => captureBtrfs(members, (node) => btrfsReader(ctx.runner, node))))));
   return { storage: { filesystems: filesystems.sort((a, b) => byOn(a.on, b.on)) } };
 }
 

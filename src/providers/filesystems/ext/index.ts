@@ -9,14 +9,14 @@ import { plan } from './plan.ts';
 const TYPES: readonly ExtType[] = ['ext2', 'ext3', 'ext4'];
 
 async function contribute(ctx: StorageContext): Promise<StorageContribution> {
-  const filesystems: Filesystem[] = [];
-  for (const { dev, id, type } of ownedDevices(ctx, TYPES)) {
-    if (dev.unreadable !== undefined) {
-      filesystems.push({ on: id, type: type as ExtType, unsupported: { reason: dev.unreadable } });
-      continue;
-    }
-    filesystems.push(captureExt(id, type as ExtType, parseDumpe2fs(await gatherExt(ctx.runner, nodeOf(dev)))));
-  }
+  // Devices are probed concurrently (the runner bounds how many processes run at once).
+  const filesystems: Filesystem[] = await Promise.all(
+    ownedDevices(ctx, TYPES).map(async ({ dev, id, type }): Promise<Filesystem> =>
+      dev.unreadable !== undefined
+        ? { on: id, type: type as ExtType, unsupported: { reason: dev.unreadable } }
+        : captureExt(id, type as ExtType, parseDumpe2fs(await gatherExt(ctx.runner, nodeOf(dev)))),
+    ),
+  );
   return { storage: { filesystems: filesystems.sort((a, b) => byOn(a.on, b.on)) } };
 }
 

@@ -7,11 +7,13 @@ import { parseBootSector } from './parse.ts';
 import { plan } from './plan.ts';
 
 async function contribute(ctx: StorageContext): Promise<StorageContribution> {
-  const filesystems: Filesystem[] = [];
-  for (const { dev, id } of ownedDevices(ctx, ['vfat'])) {
-    if (dev.unreadable !== undefined) filesystems.push({ on: id, type: 'vfat', unsupported: { reason: dev.unreadable } });
-    else filesystems.push(captureVfat(id, dev.probe, parseBootSector(await gatherVfat(ctx.runner, nodeOf(dev)))));
-  }
+  const filesystems: Filesystem[] = await Promise.all(
+    ownedDevices(ctx, ['vfat']).map(async ({ dev, id }): Promise<Filesystem> =>
+      dev.unreadable !== undefined
+        ? { on: id, type: 'vfat', unsupported: { reason: dev.unreadable } }
+        : captureVfat(id, dev.probe, parseBootSector(await gatherVfat(ctx.runner, nodeOf(dev)))),
+    ),
+  );
   return { storage: { filesystems: filesystems.sort((a, b) => byOn(a.on, b.on)) } };
 }
 

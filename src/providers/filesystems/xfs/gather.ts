@@ -11,7 +11,6 @@ export interface XfsFacts {
  * same read-only path xfs_admin -l -u uses.
  */
 export async function gatherXfs(runner: ReadOnlyRunner, node: string): Promise<XfsFacts> {
-  const info = (await runner.run(['xfs_info', node])).stdout;
-  const labelUuid = (await runner.run(['xfs_db', '-r', '-c', 'label', '-c', 'uuid', node])).stdout;
-  return { info, labelUuid };
+  const [info, labelUuid] = await Promise.all([runner.run(['xfs_info', node]), runner.run(['xfs_db', '-r', '-c', 'label', '-c', 'uuid', node])]);
+  return { info: info.stdout, labelUuid: labelUuid.stdout };
 }

@@ -6,11 +6,11 @@ import { gatherXfs } from './gather.ts';
 import { plan } from './plan.ts';
 
 async function contribute(ctx: StorageContext): Promise<StorageContribution> {
-  const filesystems: Filesystem[] = [];
-  for (const { dev, id } of ownedDevices(ctx, ['xfs'])) {
-    if (dev.unreadable !== undefined) filesystems.push({ on: id, type: 'xfs', unsupported: { reason: dev.unreadable } });
-    else filesystems.push(captureXfs(id, await gatherXfs(ctx.runner, nodeOf(dev))));
-  }
+  const filesystems: Filesystem[] = await Promise.all(
+    ownedDevices(ctx, ['xfs']).map(async ({ dev, id }): Promise<Filesystem> =>
+      dev.unreadable !== undefined ? { on: id, type: 'xfs', unsupported: { reason: dev.unreadable } } : captureXfs(id, await gatherXfs(ctx.runner, nodeOf(dev))),
+    ),
+  );
   return { storage: { filesystems: filesystems.sort((a, b) => byOn(a.on, b.on)) } };
 }
 

@@ -28,13 +28,15 @@ async function contribute(ctx: StorageContext): Promise<StorageContribution> {
   const disks = Object.values(ctx.inventory.devices)
     .filter((d) => (d.kind === 'disk' || d.kind === 'loop') && DISK_ID.test(ctx.ids[d.kname] ?? ''))
     .sort((a, b) => ctx.ids[a.kname]!.localeCompare(ctx.ids[b.kname]!, 'en', { numeric: true }));
-  const out: Disk[] = [];
-  for (const dev of disks) {
-    const identity = await gatherIdentity(ctx.runner, dev);
-    // An unreadable disk keeps its sysfs identity but is never opened.
-    const facts = dev.unreadable === undefined ? await gatherTable(ctx.runner, dev) : undefined;
-    out.push(captureDisk(ctx.ids[dev.kname]!, identity, dev, facts));
-  }
+  // Disks are read concurrently; the order stays the id order.
+  const out: Disk[] = await Promise.all(
+    disks.map(async (dev) => {
+      const identity = await gatherIdentity(ctx.runner, dev);
+      // An unreadable disk keeps its sysfs identity but is never opened.
+      const facts = dev.unreadable === undefined ? await gatherTable(ctx.runner, dev) : undefined;
+      return captureDisk(ctx.ids[dev.kname]!, identity, dev, facts);
+    }),
+  );
   return { storage: { disks: out } };
 }
 

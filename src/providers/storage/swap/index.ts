@@ -7,11 +7,11 @@ import { parseSwapHeader } from './parse.ts';
 import { plan } from './plan.ts';
 
 async function contribute(ctx: StorageContext): Promise<StorageContribution> {
-  const swap: Swap[] = [];
-  for (const { dev, id } of ownedDevices(ctx, ['swap'])) {
-    if (dev.unreadable !== undefined) swap.push({ on: id, unsupported: { reason: dev.unreadable } });
-    else swap.push(captureSwap(id, parseSwapHeader(await gatherSwap(ctx.runner, nodeOf(dev)))));
-  }
+  const swap: Swap[] = await Promise.all(
+    ownedDevices(ctx, ['swap']).map(async ({ dev, id }): Promise<Swap> =>
+      dev.unreadable !== undefined ? { on: id, unsupported: { reason: dev.unreadable } } : captureSwap(id, parseSwapHeader(await gatherSwap(ctx.runner, nodeOf(dev)))),
+    ),
+  );
   return { storage: { swap: swap.sort((a, b) => byOn(a.on, b.on)) } };
 }
 
