@@ -9,7 +9,7 @@
 // the same journal: the end result must be identical.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostMutatingRunner, hostReadOnlyRunner } from '../../src/core/runner/exec.ts';
 import type { MutatingRunner } from '../../src/core/runner/types.ts';
@@ -50,6 +50,8 @@ after(() => {
   } catch {
     /* not mounted: the normal case */
   }
+  // The plan's private mount point (with its "unmounted" marker) is this test's leftover too.
+  rmSync(mountPointFor(BTRFS_UUID), { recursive: true, force: true });
   for (const lab of labs.reverse()) {
     try {
       lab.cleanup();

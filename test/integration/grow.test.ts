@@ -43,6 +43,8 @@ for (const kind of ['ext4', 'xfs', 'swap'] as const) {
     after(() => {
       lab?.cleanup();
       rmSync(tmp, { recursive: true, force: true });
+      // xfs_growfs ran on the plan's private (now unmounted) mount point.
+      if (kind === 'xfs') rmSync('/run/sysmanifest/grow-disk0p2', { recursive: true, force: true });
     });
 
     test('the filesystem fills the enlarged partition and keeps its identity; verify --grow exits 0', () => {
