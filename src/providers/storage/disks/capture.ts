@@ -15,13 +15,14 @@ export function matchOf(identity: DiskIdentity): DiskMatch {
   };
 }
 
+/** What every partition has, GPT or MBR: its id, number, place and type. */
+function basePartition(diskId: string, number: number, p: SfdiskPartition): Partition {
+  return { id: `${diskId}p${number}`, number, start: p.start, size: p.size, type: p.type };
+}
+
 function gptPartition(diskId: string, number: number, p: SfdiskPartition): Partition {
   return {
-    id: `${diskId}p${number}`,
-    number,
-    start: p.start,
-    size: p.size,
-    type: p.type,
+    ...basePartition(diskId, number, p),
     ...(p.uuid !== undefined ? { uuid: p.uuid } : {}),
     ...(p.name !== undefined && p.name !== '' ? { name: p.name } : {}),
     ...(p.attrs !== undefined && p.attrs.trim() !== '' ? { attrs: p.attrs, attrBits: gptAttrBits(p.attrs) } : {}),
@@ -30,11 +31,7 @@ function gptPartition(diskId: string, number: number, p: SfdiskPartition): Parti
 
 function dosPartition(diskId: string, number: number, p: SfdiskPartition): Partition {
   return {
-    id: `${diskId}p${number}`,
-    number,
-    start: p.start,
-    size: p.size,
-    type: p.type,
+    ...basePartition(diskId, number, p),
     bootable: p.bootable === true,
     kind: number >= 5 ? 'logical' : isExtendedType(p.type) ? 'extended' : 'primary',
   };
