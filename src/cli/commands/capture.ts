@@ -19,7 +19,7 @@ export function registerCapture(program: Command, out: Out): void {
     .option('--print', 'also print the manifest to stdout')
     .option('--stdout', 'print the manifest to stdout and write nothing (no repository, no side files)')
     .addOption(new Option('--only <section>', 'with --stdout: capture only this part').choices(['storage']))
-    .option('--log-commands <file>', 'write every command capture runs to FILE, one JSON argv per line')
+    .option('--log-commands <file>', 'write every command capture runs to FILE, one JSON line per command: argv, start and duration in ms, exit code')
     .option('--commit', 'sync the /etc repository, then commit the manifest repository (message says what changed) and push it if it has a remote')
     .option('--wait <seconds>', 'wait this long for another capture of the same repository to finish (default: fail at once)', '0')
     .option('--hook <path>', 'also run this program at run.begin, run.end, capture.committed and error (repeatable; besides REPO/hooks.d/)', collect, [])

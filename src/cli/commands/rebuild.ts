@@ -6,6 +6,7 @@ import { UserError } from '../../core/errors.ts';
 import { formatDifference } from '../../core/manifest/diff.ts';
 import { loadManifest } from '../../core/manifest/load.ts';
 import { hostMutatingRunner, hostReadOnlyRunner } from '../../core/runner/exec.ts';
+import { loggingMutatingRunner } from '../../core/runner/logging.ts';
 import { parseMapOption, matchDisks } from '../../services/rebuild/match.ts';
 import { DEFAULT_TARGET, gatherTargetFacts, planFromFile, resolveGrow } from '../../services/rebuild/plan.ts';
 import { grownManifest } from '../../providers/storage/disks/index.ts';
@@ -99,13 +100,14 @@ export function registerRebuild(program: Command, out: Out): void {
     .option('--resume', 'continue an interrupted rebuild after its last completed step')
     .option('--state <dir>', 'where the plan and the journal are kept', DEFAULT_STATE_DIR)
     .option('--json', 'progress as JSON lines')
-    .action(async (file: string, o: PlanFlags & { stage: string; keyFile?: string; yes?: boolean; resume?: boolean; state: string }) => {
+    .option('--log-commands <file>', 'write every command the rebuild runs to FILE, one JSON line each: argv, start and duration in ms, exit code (never stdin)')
+    .action(async (file: string, o: PlanFlags & { stage: string; keyFile?: string; yes?: boolean; resume?: boolean; state: string; logCommands?: string }) => {
       if (o.stage !== 'storage') throw new UserError('USAGE', `--stage ${o.stage}: only the storage stage exists so far`, { hint: 'use --stage storage' });
       const tty = process.stdout.isTTY === true && !o.json;
       const progress = tty ? (await import('../../ui/progress-ink.ts')).inkProgress() : plainProgress(out, o.json === true);
       try {
         const r = await rebuildStorage(
-          hostMutatingRunner(),
+          o.logCommands ? loggingMutatingRunner(hostMutatingRunner(), o.logCommands) : hostMutatingRunner(),
           file,
           { maps: o.map.map(parseMapOption), wipe: o.wipe, grow: o.grow, target: o.target, stateDir: o.state, resume: o.resume === true },
           {

@@ -1,17 +1,61 @@
-// `--log-commands FILE`: every command a read-only run makes, one JSON argv per line, so a
-// user (or an auditor) can see exactly what capture ran. The benchmarks build their "floor"
-// shell script from it.
+// `--log-commands FILE`: every command a run makes, one JSON object per line — its argv, when
+// it started (ms since the process started), how long it took and its exit code — so a user
+// (or an auditor) can see exactly what sysmanifest ran and where the time went. What was fed
+// on stdin is never written (a LUKS passphrase goes that way). The benchmarks build their "floor" shell scripts from it.
 import { appendFileSync, writeFileSync } from 'node:fs';
-import type { ReadOnlyRunner } from './types.ts';
+import type { CommandResult, MutatingRunner, ReadOnlyRunner, RunOptions } from './types.ts';
+
+export interface LoggedCommand {
+  readonly argv: readonly string[];
+  /** Milliseconds since the process started, when the command was asked for. */
+  readonly start: number;
+  readonly ms: number;
+  /** Exit code; null when the call failed (its error says why) or could not be run. */
+  readonly exit: number | null;
+  /** Only for rebuild: "mutate" for a command that changes disks. */
+  readonly kind?: 'mutate';
+  /** It was given something on stdin (never written out: it may be a passphrase). */
+  readonly stdin?: true;
+}
+
+function logger(file: string): (argv: readonly string[], run: () => Promise<CommandResult>, extra?: Partial<LoggedCommand>) => Promise<CommandResult> {
+  writeFileSync(file, '');
+  return async (argv, run, extra) => {
+    const start = performance.now();
+    let exit: number | null = null;
+    try {
+      const r = await run();
+      exit = r.exitCode;
+      return r;
+    } finally {
+      const line: LoggedCommand = { argv, start: Math.round(start), ms: Math.round(performance.now() - start), exit, ...extra };
+      appendFileSync(file, `${JSON.stringify(line)}\n`);
+    }
+  };
+}
 
 export function loggingRunner(inner: ReadOnlyRunner, file: string): ReadOnlyRunner {
-  writeFileSync(file, '');
+  const log = logger(file);
   return {
     mode: inner.mode,
-    run(argv, options) {
-      appendFileSync(file, `${JSON.stringify(argv)}\n`);
-      return inner.run(argv, options);
-    },
+    run: (argv, options) => log(argv, () => inner.run(argv, options)),
+    readFile: (p) => inner.readFile(p),
+    readFileOptional: (p) => inner.readFileOptional(p),
+    readDir: (p) => inner.readDir(p),
+    readLink: (p) => inner.readLink(p),
+    exists: (p) => inner.exists(p),
+    readBytes: (p, o, l) => inner.readBytes(p, o, l),
+    hasProgram: (p) => inner.hasProgram(p),
+  };
+}
+
+export function loggingMutatingRunner(inner: MutatingRunner, file: string): MutatingRunner {
+  const log = logger(file);
+  const stdin = (options?: RunOptions): Partial<LoggedCommand> => (options?.input === undefined ? {} : { stdin: true });
+  return {
+    mode: 'mutating',
+    run: (argv, options) => log(argv, () => inner.run(argv, options), stdin(options)),
+    mutate: (argv, options) => log(argv, () => inner.mutate(argv, options), { kind: 'mutate', ...stdin(options) }),
     readFile: (p) => inner.readFile(p),
     readFileOptional: (p) => inner.readFileOptional(p),
     readDir: (p) => inner.readDir(p),
