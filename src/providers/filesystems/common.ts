@@ -2,6 +2,7 @@
 // stable order for their entries.
 import type { StorageContext } from '../types.ts';
 import type { BlockDevice } from '../storage/types.ts';
+import { naturalCompare } from '../../core/natural.ts';
 
 export interface OwnedDevice {
   readonly dev: BlockDevice;
@@ -37,7 +38,7 @@ export function ownedDevices(ctx: StorageContext, types: readonly string[]): Own
 
 /** Manifest ids in natural order (disk2 before disk10). */
 export function byOn(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
+  return naturalCompare(a, b);
 }
 
 /** Kernel device node: exists without udev (mapper links may not). */

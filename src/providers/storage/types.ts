@@ -1,6 +1,8 @@
 // What every storage provider shares: the block-device inventory (sysfs + blkid -p), and
 // the id map that ties kernel names (facts of one boot) to the manifest's stable ids.
 
+import { naturalCompare } from '../../core/natural.ts';
+
 export type DeviceKind = 'disk' | 'part' | 'dm' | 'md' | 'loop';
 
 export interface BlockDevice {
@@ -88,12 +90,12 @@ export type IdMap = Readonly<Record<string, string>>;
 export function devicesOfKind(inv: Inventory, kind: DeviceKind): BlockDevice[] {
   return Object.values(inv.devices)
     .filter((d) => d.kind === kind)
-    .sort((a, b) => a.kname.localeCompare(b.kname, 'en', { numeric: true }));
+    .sort((a, b) => naturalCompare(a.kname, b.kname));
 }
 
 /** Devices whose blkid probe says TYPE=… (e.g. 'crypto_LUKS', 'LVM2_member', 'linux_raid_member', 'ext4'). */
 export function devicesWithType(inv: Inventory, ...types: string[]): BlockDevice[] {
   return Object.values(inv.devices)
     .filter((d) => types.includes(d.probe.TYPE ?? ''))
-    .sort((a, b) => a.kname.localeCompare(b.kname, 'en', { numeric: true }));
+    .sort((a, b) => naturalCompare(a.kname, b.kname));
 }

@@ -7,6 +7,7 @@ import { captureDisk } from './capture.ts';
 import { gatherIdentity, gatherTable } from './gather.ts';
 import { planDisks } from './plan.ts';
 import { orderDisks } from './select.ts';
+import { naturalCompare } from '../../../core/natural.ts';
 
 export { captureDisk, matchOf } from './capture.ts';
 export { gatherIdentity, gatherTable, type DiskIdentity, type TableFacts } from './gather.ts';
@@ -27,7 +28,7 @@ const DISK_ID = /^disk\d+$/;
 async function contribute(ctx: StorageContext): Promise<StorageContribution> {
   const disks = Object.values(ctx.inventory.devices)
     .filter((d) => (d.kind === 'disk' || d.kind === 'loop') && DISK_ID.test(ctx.ids[d.kname] ?? ''))
-    .sort((a, b) => ctx.ids[a.kname]!.localeCompare(ctx.ids[b.kname]!, 'en', { numeric: true }));
+    .sort((a, b) => naturalCompare(ctx.ids[a.kname]!, ctx.ids[b.kname]!));
   // Disks are read concurrently; the order stays the id order.
   const out: Disk[] = await Promise.all(
     disks.map(async (dev) => {

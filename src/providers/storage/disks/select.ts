@@ -3,6 +3,7 @@
 import { UserError } from '../../../core/errors.ts';
 import type { BlockDevice, Inventory } from '../types.ts';
 import type { DiskIdentity } from './gather.ts';
+import { naturalCompare } from '../../../core/natural.ts';
 
 export interface DiskSelectionOptions {
   /**
@@ -30,7 +31,7 @@ export interface DiskSelection {
 /** Where live systems mount the medium they booted from (Debian live-boot, Ubuntu casper, dracut, archiso). */
 export const LIVE_MEDIUM_MOUNTPOINTS: readonly string[] = ['/run/live/medium', '/lib/live/mount/medium', '/cdrom', '/run/initramfs/live', '/run/archiso/bootmnt'];
 
-const byKname = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
+const byKname = (a: string, b: string): number => naturalCompare(a, b);
 
 function knameOf(name: string): string {
   return name.startsWith('/dev/') ? name.slice('/dev/'.length) : name;

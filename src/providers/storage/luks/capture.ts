@@ -4,6 +4,7 @@ import type { LuksVolume } from '../../../core/manifest/types.gen.ts';
 import type { IdMap, Inventory } from '../types.ts';
 import { mappingOf, type LuksFacts } from './gather.ts';
 import { parseLuks1Dump, parseLuks2Json, type LuksHeaderFacts } from './parse.ts';
+import { naturalCompare } from '../../../core/natural.ts';
 
 function idOf(ids: IdMap, kname: string): string {
   const id = ids[kname];
@@ -60,5 +61,5 @@ export function captureLuks(facts: LuksFacts, inv: Inventory, ids: IdMap): LuksV
 
 /** Entries sorted by id (deterministic, independent of kernel names). */
 export function captureAllLuks(facts: readonly LuksFacts[], inv: Inventory, ids: IdMap): LuksVolume[] {
-  return facts.map((f) => captureLuks(f, inv, ids)).sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+  return facts.map((f) => captureLuks(f, inv, ids)).sort((a, b) => naturalCompare(a.id, b.id));
 }

@@ -3,6 +3,7 @@
 // on top (sysfs holders, dm uuid CRYPT-LUKS…) even when blkid could not read them.
 import type { ReadOnlyRunner } from '../../../core/runner/types.ts';
 import type { BlockDevice, Inventory } from '../types.ts';
+import { naturalCompare } from '../../../core/natural.ts';
 
 export type LuksFacts =
   | { readonly kind: 'luks2'; readonly dev: BlockDevice; readonly json: string }
@@ -20,7 +21,7 @@ export function mappingOf(inv: Inventory, dev: BlockDevice): BlockDevice | undef
 export function luksDevices(inv: Inventory, scope: ReadonlySet<string>): BlockDevice[] {
   return Object.values(inv.devices)
     .filter((d) => scope.has(d.kname) && (d.probe.TYPE === 'crypto_LUKS' || mappingOf(inv, d) !== undefined))
-    .sort((a, b) => a.kname.localeCompare(b.kname, 'en', { numeric: true }));
+    .sort((a, b) => naturalCompare(a.kname, b.kname));
 }
 
 /** The header version: blkid's VERSION, else the one in the open mapping's dm uuid. */

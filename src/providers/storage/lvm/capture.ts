@@ -4,6 +4,7 @@ import type { LvmArea, LvmLogicalVolume, LvmPhysicalVolume, LvmSegment, LvmVolum
 import type { IdMap, Inventory } from '../types.ts';
 import type { LvmFacts } from './gather.ts';
 import { field, intField, lvName, parseLeRanges, parseLvmReport, tags, type LvmRow } from './parse.ts';
+import { naturalCompare } from '../../../core/natural.ts';
 
 const W_VGS = 'lvm vgs';
 const W_PVS = 'lvm pvs';
@@ -12,7 +13,7 @@ const W_LVS = 'lvm lvs --segments';
 /** Segment types a rebuild knows how to recreate; others are recorded, and the LV marked unsupported. */
 const REBUILDABLE = new Set(['linear', 'striped', 'thin-pool', 'thin']);
 
-const byName = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
+const byName = (a: string, b: string): number => naturalCompare(a, b);
 
 interface Pv {
   readonly row: LvmRow;

@@ -7,6 +7,7 @@
 // default; saying it keeps the behaviour when lvm.conf differs).
 import type { ReadOnlyRunner } from '../../../core/runner/types.ts';
 import type { BlockDevice, Inventory } from '../types.ts';
+import { naturalCompare } from '../../../core/natural.ts';
 
 const COMMON = ['--reportformat', 'json', '--units', 'b', '--nosuffix', '--config', 'devices{obtain_device_list_from_udev=0}'];
 
@@ -34,7 +35,7 @@ export function lvmDevices(inv: Inventory, scope: ReadonlySet<string>): BlockDev
   return Object.values(inv.devices)
     .filter((d) => scope.has(d.kname) && (d.probe.TYPE === 'LVM2_member' || d.holders.some((h) => isLvmHolder(inv, h)) ))
     .filter((d) => !(d.dm?.uuid.startsWith('LVM-') === true && d.probe.TYPE !== 'LVM2_member')) // an LV under a thin pool is not a PV
-    .sort((a, b) => a.kname.localeCompare(b.kname, 'en', { numeric: true }));
+    .sort((a, b) => naturalCompare(a.kname, b.kname));
 }
 
 export async function gatherLvm(r: ReadOnlyRunner, inv: Inventory, scope: ReadonlySet<string>): Promise<LvmFacts | undefined> {

@@ -4,6 +4,7 @@ import type { MdArray, MdMember } from '../../../core/manifest/types.gen.ts';
 import type { IdMap, Inventory } from '../types.ts';
 import type { MdFacts } from './gather.ts';
 import { parseBitmapLocation, parseMdDetailExport, parseMdDetailLayout, parseSysInt, splitMdName } from './parse.ts';
+import { naturalCompare } from '../../../core/natural.ts';
 
 const SECTOR = 512;
 const KIB = 1024;
@@ -79,5 +80,5 @@ export function captureMd(facts: MdFacts, inv: Inventory, ids: IdMap): MdArray {
 }
 
 export function captureAllMd(facts: readonly MdFacts[], inv: Inventory, ids: IdMap): MdArray[] {
-  return facts.map((f) => captureMd(f, inv, ids)).sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+  return facts.map((f) => captureMd(f, inv, ids)).sort((a, b) => naturalCompare(a.id, b.id));
 }

@@ -4,6 +4,7 @@
 // touch its members.
 import type { ReadOnlyRunner } from '../../../core/runner/types.ts';
 import type { BlockDevice, Inventory } from '../types.ts';
+import { naturalCompare } from '../../../core/natural.ts';
 
 export interface MdMemberSys {
   readonly slot: string;
@@ -28,7 +29,7 @@ export type MdFacts =
 export function mdDevices(inv: Inventory, scope: ReadonlySet<string>): BlockDevice[] {
   return Object.values(inv.devices)
     .filter((d) => d.kind === 'md' && scope.has(d.kname))
-    .sort((a, b) => a.kname.localeCompare(b.kname, 'en', { numeric: true }));
+    .sort((a, b) => naturalCompare(a.kname, b.kname));
 }
 
 export const detailExportArgv = (dev: BlockDevice): string[] => ['mdadm', '--detail', '--export', `/dev/${dev.kname}`];

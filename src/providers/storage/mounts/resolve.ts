@@ -4,6 +4,7 @@
 // link exists on the running system (gathered as `links`), it wins.
 import { splitLvmDmName } from '../ids.ts';
 import type { BlockDevice, IdMap, Inventory } from '../types.ts';
+import { naturalCompare } from '../../../core/natural.ts';
 
 export interface ResolveFacts {
   readonly inventory: Inventory;
@@ -38,7 +39,7 @@ function unquote(s: string): string {
   return /^(["']).*\1$/.test(s) ? s.slice(1, -1) : s;
 }
 
-const byId = (a: BlockDevice, b: BlockDevice, ids: IdMap): number => ids[a.kname]!.localeCompare(ids[b.kname]!, 'en', { numeric: true });
+const byId = (a: BlockDevice, b: BlockDevice, ids: IdMap): number => naturalCompare(ids[a.kname]!, ids[b.kname]!);
 
 /** In-scope devices whose probe has key=value; several (a multi-device btrfs) → the first by id. */
 function byProbe(f: ResolveFacts, key: string, value: string): string | undefined {
