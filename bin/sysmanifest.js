@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 // npm's bin entry. Runs the bundle (dist/, `npm run build`) when it is newer than every
-// source file — it starts in a fraction of the time — and the TypeScript sources otherwise
+// source file and than package-lock.json — it starts in a fraction of the time — and the TypeScript sources otherwise
 // (Node ≥ 24 strips the types itself).
 import { readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
+
+if (Number(process.versions.node.split('.')[0]) < 24) {
+  process.stderr.write(`sysmanifest: needs Node.js 24 or newer, this is ${process.version}\nhint: run bootstrap/sysmanifest or npx sysmanifest (both use the Node pinned in package.json)\n`);
+  process.exit(1);
+}
 
 function newest(dir) {
   let t = 0;
@@ -16,11 +21,15 @@ function newest(dir) {
   return t;
 }
 
-let entry = '../src/cli/main.ts';
+let fresh = false;
 try {
-  if (statSync(`${root}dist/sysmanifest.js`).mtimeMs >= newest(`${root}src`)) entry = '../dist/sysmanifest.js';
+  fresh = statSync(`${root}dist/sysmanifest.js`).mtimeMs >= Math.max(newest(`${root}src`), statSync(`${root}package-lock.json`).mtimeMs);
 } catch {
   // no bundle: run the sources
 }
-const { main } = await import(entry);
-process.exitCode = await main(process.argv.slice(2));
+if (fresh) {
+  await import('../dist/sysmanifest.js'); // the bundle's entry runs the command itself
+} else {
+  const { main } = await import('../src/cli/main.ts');
+  process.exitCode = await main(process.argv.slice(2));
+}

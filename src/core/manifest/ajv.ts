@@ -10,7 +10,9 @@ const addFormats: FormatsPlugin =
   typeof addFormatsModule === 'function' ? (addFormatsModule as unknown as FormatsPlugin) : (addFormatsModule as unknown as { default: FormatsPlugin }).default;
 
 export function manifestAjv(options: { source?: boolean } = {}): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, ...(options.source ? { code: { source: true, esm: true } } : {}) });
+  // inlineRefs: false keeps each $defs entry one function instead of a copy at every use: the generated
+  // validator is ~10× smaller, which is what start-up (parsing it) pays for.
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, inlineRefs: false, ...(options.source ? { code: { source: true, esm: true } } : {}) });
   addFormats(ajv);
   for (const { schema } of loadSchemaFiles()) ajv.addSchema(schema);
   return ajv;

@@ -2,10 +2,12 @@
 // It lives here because src/core/runner is the only place that spawns processes.
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import type { SimpleGit } from 'simple-git';
 import { UserError } from '../errors.ts';
 
-export function gitAt(dir: string, options: { timeoutMs?: number; config?: readonly string[] } = {}): SimpleGit {
+/** simple-git is loaded on first use: commands that never touch the repository do not pay its start-up. */
+export async function gitAt(dir: string, options: { timeoutMs?: number; config?: readonly string[] } = {}): Promise<SimpleGit> {
+  const { simpleGit } = await import('simple-git');
   // timeout.block: kill a git that makes no progress for that long (a push to a dead remote).
   // config: `git -c k=v` for every call (simple-git's env guard refuses GIT_* variables).
   return simpleGit({
@@ -27,7 +29,7 @@ export async function ensureRepo(dir: string): Promise<boolean> {
     /* not yet a repository */
   }
   try {
-    await gitAt(dir).init(['--quiet', '--initial-branch=main']);
+    await (await gitAt(dir)).init(['--quiet', '--initial-branch=main']);
   } catch (e) {
     throw new UserError('REPO', `could not create the manifest repository in ${dir}: ${(e as Error).message}`, {
       hint: 'is git installed (apt-get install git) and the directory writable?',

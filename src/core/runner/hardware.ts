@@ -1,7 +1,6 @@
 // A hardware inventory for people to read (`sysmanifest inventory`), from systeminformation.
 // It lives in src/core/runner because systeminformation runs commands of its own. It is
 // never a source of facts for the manifest or a plan: those come from sysfs and blkid -p.
-import si from 'systeminformation';
 
 export interface HardwareInventory {
   readonly system: { manufacturer: string; model: string; virtual: boolean };
@@ -13,6 +12,8 @@ export interface HardwareInventory {
 }
 
 export async function hardwareInventory(): Promise<HardwareInventory> {
+  // Loaded here, not at start-up: only `sysmanifest inventory` needs it (and it is large).
+  const si = (await import('systeminformation')).default;
   const [system, bios, cpu, mem, disks, net] = await Promise.all([si.system(), si.bios(), si.cpu(), si.mem(), si.diskLayout(), si.networkInterfaces()]);
   const nets = Array.isArray(net) ? net : [net];
   return {

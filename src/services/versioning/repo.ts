@@ -11,7 +11,7 @@ const PUSH_TIMEOUT_MS = 120_000;
 
 export async function hasHead(repo: string): Promise<boolean> {
   try {
-    await gitAt(repo).raw(['rev-parse', '--verify', 'HEAD^{commit}']);
+    await (await gitAt(repo)).raw(['rev-parse', '--verify', 'HEAD^{commit}']);
     return true;
   } catch {
     return false;
@@ -20,7 +20,7 @@ export async function hasHead(repo: string): Promise<boolean> {
 
 /** The text of `path` at `rev`, or undefined when that revision has no such file. */
 export async function textAt(repo: string, rev: string, path: string): Promise<string | undefined> {
-  const git = gitAt(repo);
+  const git = await gitAt(repo);
   try {
     await git.raw(['cat-file', '-e', `${rev}:${path}`]);
   } catch {
@@ -47,13 +47,13 @@ export function parseLoose(text: string, where: string): Record<string, unknown>
 /** The commit ids (newest first) that touched `path`, at most `n`. */
 export async function commitsTouching(repo: string, path: string, n: number): Promise<string[]> {
   if (!(await hasHead(repo))) return [];
-  const out = await gitAt(repo).raw(['log', `-n${n}`, '--format=%H', '--', path]);
+  const out = await (await gitAt(repo)).raw(['log', `-n${n}`, '--format=%H', '--', path]);
   return out.split('\n').filter((l) => l !== '');
 }
 
 export async function resolveRev(repo: string, rev: string): Promise<string> {
   try {
-    return (await gitAt(repo).raw(['rev-parse', '--verify', `${rev}^{commit}`])).trim();
+    return (await (await gitAt(repo)).raw(['rev-parse', '--verify', `${rev}^{commit}`])).trim();
   } catch {
     throw new UserError('USAGE', `${rev}: not a commit of ${repo}`, { hint: `git -C ${repo} log --oneline` });
   }
@@ -61,7 +61,7 @@ export async function resolveRev(repo: string, rev: string): Promise<string> {
 
 /** Author/committer: the repository's git config when it has one, else sysmanifest <root@HOST>. */
 async function identityConfig(repo: string, hostname: string): Promise<string[]> {
-  const git = gitAt(repo);
+  const git = await gitAt(repo);
   const name = (await git.getConfig('user.name')).value;
   const email = (await git.getConfig('user.email')).value;
   return [...(name ? [] : ['user.name=sysmanifest']), ...(email ? [] : [`user.email=root@${hostname}`])];
@@ -72,14 +72,14 @@ async function identityConfig(repo: string, hostname: string): Promise<string[]>
  * that folder. Returns the commit id, or undefined when the folder equals HEAD's.
  */
 export async function commitFolder(repo: string, dir: string, message: string, hostname: string): Promise<string | undefined> {
-  const git = gitAt(repo);
+  const git = await gitAt(repo);
   await git.raw(['add', '--all', '--', dir]);
   if (await hasHead(repo)) {
     const staged = await git.raw(['diff', '--cached', '--name-only', 'HEAD', '--', dir]);
     if (staged.trim() === '') return undefined;
   }
   // `commit -- dir` (--only): other staged work in the user's repository is left alone.
-  await gitAt(repo, { config: await identityConfig(repo, hostname) }).raw(['commit', '--quiet', '-m', message, '--', dir]).catch((e: Error) => {
+  await (await gitAt(repo, { config: await identityConfig(repo, hostname) })).raw(['commit', '--quiet', '-m', message, '--', dir]).catch((e: Error) => {
     throw new UserError('REPO', `git commit in ${repo} failed: ${e.message.trim()}`, { hint: 'check the repository (git status); a pre-commit hook or commit.gpgsign may refuse unattended commits' });
   });
   return (await git.revparse(['HEAD'])).trim();
@@ -93,7 +93,7 @@ export interface PushResult {
 
 /** Push the current branch when the repository has a remote: its upstream's, else origin, else the first. */
 export async function pushIfRemote(repo: string): Promise<PushResult | undefined> {
-  const git = gitAt(repo);
+  const git = await gitAt(repo);
   const remotes = (await git.raw(['remote'])).split('\n').filter((r) => r !== '');
   if (remotes.length === 0) return undefined;
   const branch = (await git.raw(['symbolic-ref', '--quiet', '--short', 'HEAD'])).trim();
@@ -105,7 +105,7 @@ export async function pushIfRemote(repo: string): Promise<PushResult | undefined
   }
   const remote = upstream ?? (remotes.includes('origin') ? 'origin' : remotes[0]!);
   try {
-    await gitAt(repo, { timeoutMs: PUSH_TIMEOUT_MS }).raw(['push', '--quiet', ...(upstream ? [] : ['--set-upstream']), remote, branch]);
+    await (await gitAt(repo, { timeoutMs: PUSH_TIMEOUT_MS })).raw(['push', '--quiet', ...(upstream ? [] : ['--set-upstream']), remote, branch]);
     return { remote, ok: true };
   } catch (e) {
     return { remote, ok: false, message: (e as Error).message.trim().split('\n').slice(-3).join(' / ') };
