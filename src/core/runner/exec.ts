@@ -1,12 +1,12 @@
 // The one module that spawns processes (execa, argv arrays, never a shell).
-import { execa } from 'execa';
 import { execFile } from 'node:child_process';
-import { constants as fsc } from 'node:fs';
-import { access, open, readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { constants as fsc, existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { access, open } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { UserError } from '../errors.ts';
 import { isReadOnlyInvocation } from './policy.ts';
 import { debianPackageFor } from './tools.ts';
+import { Spawner, SpawnerUnavailable } from './spawner.ts';
 import type { CommandResult, MutatingRunner, ReadOnlyRunner, RunOptions } from './types.ts';
 
 // Tools parse better in the C locale, and sbin is not on every user's PATH.
@@ -64,6 +64,7 @@ interface RawResult {
 
 /** Commands that change disks: execa (stdin input, timeouts, its careful error reporting). */
 async function viaExeca(program: string, args: readonly string[], options: RunOptions, searchPath?: string): Promise<RawResult> {
+  const { execa } = await import('execa'); // loaded on first use: capture never needs it
   const r = await execa(program, args, {
     reject: false,
     env: childEnv(searchPath),
@@ -107,10 +108,24 @@ function viaExecFile(program: string, args: readonly string[], options: RunOptio
   });
 }
 
-async function spawn(argv: readonly string[], options: RunOptions, gate: Gate, searchPath?: string, lean = false): Promise<CommandResult> {
+/** Read-only probes without stdin or timeout go through the spawn helper when there is one. */
+async function viaHelper(spawner: Spawner, argv: readonly string[]): Promise<RawResult | undefined> {
+  try {
+    return { ...(await spawner.run(argv)), timedOut: false };
+  } catch (e) {
+    if (e instanceof SpawnerUnavailable) return undefined;
+    throw e;
+  }
+}
+
+async function spawn(argv: readonly string[], options: RunOptions, gate: Gate, searchPath?: string, lean = false, spawner?: () => Spawner | undefined): Promise<CommandResult> {
   const [program, ...args] = argv;
   if (program === undefined) throw new Error('runner: empty argv');
-  const r = await gate.with(() => (lean && options.input === undefined ? viaExecFile(program, args, options, searchPath) : viaExeca(program, args, options, searchPath)));
+  const r = await gate.with(async () => {
+    if (!lean || options.input !== undefined) return viaExeca(program, args, options, searchPath);
+    const helper = options.timeoutMs === undefined ? spawner?.() : undefined;
+    return (helper && (await viaHelper(helper, argv))) ?? viaExecFile(program, args, options, searchPath);
+  });
   if (r.enoent) {
     const pkg = debianPackageFor(program);
     throw new UserError('TOOL_MISSING', `${program} is not installed`, {
@@ -134,6 +149,12 @@ export function commandFailed(result: CommandResult, why?: string): UserError {
   );
 }
 
+/**
+ * Files: sysfs attributes, /proc, /etc, package databases. Read synchronously: they are in
+ * memory or the page cache, and capture reads a few thousand of them — through fs/promises
+ * each read is four trips through the thread pool, which made the sysfs walk before the first
+ * probe cost more than the probes. Block devices (readBytes) stay asynchronous.
+ */
 class HostReader {
   protected readonly searchPath: string | undefined;
   constructor(searchPath?: string) {
@@ -141,29 +162,24 @@ class HostReader {
   }
 
   async readFile(path: string): Promise<string> {
-    return readFile(path, 'utf8');
+    return readFileSync(path, 'utf8');
   }
   async readFileOptional(path: string): Promise<string | undefined> {
     try {
-      return await readFile(path, 'utf8');
+      return readFileSync(path, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
     }
   }
   async readDir(path: string): Promise<string[]> {
-    return (await readdir(path)).sort();
+    return readdirSync(path).sort();
   }
   async readLink(path: string): Promise<string> {
-    return readlink(path);
+    return readlinkSync(path);
   }
   async exists(path: string): Promise<boolean> {
-    try {
-      await stat(path);
-      return true;
-    } catch {
-      return false;
-    }
+    return existsSync(path);
   }
   async readBytes(path: string, offset: number, length: number): Promise<Uint8Array> {
     const fh = await open(path, fsc.O_RDONLY);
@@ -191,16 +207,25 @@ class HostReader {
 class HostReadOnlyRunner extends HostReader implements ReadOnlyRunner {
   readonly mode: 'read-only' | 'mutating' = 'read-only';
   protected readonly gate: Gate;
+  private spawner: Spawner | undefined | null = null; // null: not started yet
   constructor(concurrency: number, searchPath?: string) {
     super(searchPath);
     this.gate = new Gate(concurrency);
   }
+  /** The spawn helper, started on first use; undefined when there is no perl or it is turned off. */
+  private helper = (): Spawner | undefined => {
+    if (this.spawner === null) {
+      const perl = ['/usr/bin/perl', '/bin/perl'].find((p) => existsSync(p));
+      this.spawner = perl && process.env.SYSMANIFEST_NO_HELPER !== '1' ? new Spawner(perl, { ...process.env, ...childEnv(this.searchPath) }) : undefined;
+    }
+    return this.spawner;
+  };
   run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
     if (!isReadOnlyInvocation(argv)) {
       // A bug, not a user error: a read-only service asked for something that could write.
       throw new Error(`read-only runner refused a command that is not known to be read-only: ${argv.join(' ')}`);
     }
-    return spawn(argv, options, this.gate, this.searchPath, true);
+    return spawn(argv, options, this.gate, this.searchPath, true, this.helper);
   }
 }
 
