@@ -39,18 +39,21 @@ diskargs=(); for d in "${disks[@]}"; do diskargs+=(--disk "$d"); done
 # The floor: the very calls capture makes (--log-commands), one after another in sh.
 "$NODE" dist/sysmanifest.js capture --stdout --only storage "${diskargs[@]}" --log-commands /tmp/calls.jsonl >/dev/null
 "$NODE" bench/capture/floor.mjs /tmp/calls.jsonl /tmp/floor.sh
+# For scale: the same calls 8 at a time (no Node at all): what concurrency alone wins here.
+grep ' >/dev/null 2>&1$' /tmp/floor.sh | sed 's| >/dev/null 2>&1$||' > /tmp/calls.txt
 
 # rear: layout only, no output medium needed.
 mkdir -p /etc/rear && printf 'OUTPUT=ISO\nBACKUP=REQUESTRESTORE\n' > /etc/rear/local.conf
 
 t() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; return 1; }; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
-cap=() floor=() rear=()
+cap=() floor=() par=() rear=()
 # One warm-up of each (page cache, first exec of each binary), then interleaved runs.
 t "$NODE" dist/sysmanifest.js capture --stdout --only storage "${diskargs[@]}" >/dev/null; t sh /tmp/floor.sh >/dev/null; t rear savelayout >/dev/null || true
 for _ in $(seq "$RUNS"); do
   cap+=("$(t "$NODE" dist/sysmanifest.js capture --stdout --only storage "${diskargs[@]}")")
   floor+=("$(t sh /tmp/floor.sh)")
+  par+=("$(t sh -c 'xargs -P 8 -L 1 -a /tmp/calls.txt; exit 0')")  # some probes exit non-zero by design
   rear+=("$(t rear savelayout)")
 done
-printf '{"capture_ms":[%s],"floor_ms":[%s],"rear_ms":[%s],"calls":%s}\n' \
-  "$(IFS=,; echo "${cap[*]}")" "$(IFS=,; echo "${floor[*]}")" "$(IFS=,; echo "${rear[*]}")" "$(grep -c '>/dev/null' /tmp/floor.sh)" | tee "$out"
+printf '{"capture_ms":[%s],"floor_ms":[%s],"parallel_ms":[%s],"rear_ms":[%s],"calls":%s}\n' \
+  "$(IFS=,; echo "${cap[*]}")" "$(IFS=,; echo "${floor[*]}")" "$(IFS=,; echo "${par[*]}")" "$(IFS=,; echo "${rear[*]}")" "$(grep -c '>/dev/null' /tmp/floor.sh)" | tee "$out"

@@ -2,8 +2,10 @@
 # Runs INSIDE the test guest (bench/run.ts boots it with disks RBA and RBB). Builds a sample
 # layout on RBA with the raw tools (GPT: ESP vfat, /boot ext4, LUKS2 → LVM → ext4 root + xfs
 # home + swap), captures it, then times side by side, alternating, onto the blank RBB:
-# `sysmanifest rebuild --stage storage` (preflight, journal, verify included) and the plain
-# shell script of the same plan's commands.
+# `sysmanifest rebuild --stage storage` (preflight, journal, verify included), the plain
+# shell script of the same commands (every command a first rebuild ran, from its
+# --log-commands: the preflight's and verify's probes and the plan's steps, in that order),
+# and the script of the plan's steps alone (what preflight + verify add).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 NODE=$PWD/node_modules/.bin/node
@@ -44,11 +46,16 @@ t() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1 || { echo "failed: $*" >&
 
 blank
 $CLI plan "$M" --map "disk0=$B" --target "$W/mnt" --json > "$W/plan.json"
-"$NODE" bench/rebuild/script.ts "$W/plan.json" "$KEY" "$W/plain.sh"
-tool=() plain=()
+REBUILD=($CLI rebuild "$M" --stage storage --map "disk0=$B" --key-file "$KEY" --yes --state "$W/state" --target "$W/mnt")
+# A first rebuild (untimed: it also warms the caches) records the commands it runs.
+"${REBUILD[@]}" --log-commands "$W/calls.jsonl" >/dev/null
+"$NODE" bench/rebuild/script.ts same "$W/plan.json" "$KEY" "$W/same.sh" "$W/calls.jsonl"
+"$NODE" bench/rebuild/script.ts plan "$W/plan.json" "$KEY" "$W/plain.sh"
+tool=() same=() plain=()
 for _ in $(seq "$RUNS"); do
-  blank; tool+=("$(t $CLI rebuild "$M" --stage storage --map "disk0=$B" --key-file "$KEY" --yes --state "$W/state" --target "$W/mnt")")
+  blank; tool+=("$(t "${REBUILD[@]}")")
+  blank; same+=("$(t sh "$W/same.sh")")
   blank; plain+=("$(t sh "$W/plain.sh")")
 done
 blank
-printf '{"rebuild_ms":[%s],"script_ms":[%s],"steps":%s}\n' "$(IFS=,; echo "${tool[*]}")" "$(IFS=,; echo "${plain[*]}")" "$(grep -c '"id"' "$W/plan.json")" | tee "$out"
+printf '{"rebuild_ms":[%s],"same_ms":[%s],"script_ms":[%s],"steps":%s,"calls":%s}\n' "$(IFS=,; echo "${tool[*]}")" "$(IFS=,; echo "${same[*]}")" "$(IFS=,; echo "${plain[*]}")" "$(grep -c '"id"' "$W/plan.json")" "$(wc -l < "$W/calls.jsonl")" | tee "$out"
