@@ -16,7 +16,7 @@ async function captureStorage(): Promise<void> {
   console.log(`\ncapture of 8 loop disks × 4 partitions (ext4, xfs, btrfs, vfat, swap) on this host, ${RUNS} interleaved runs, medians:`);
   console.log(row('floor: same tool calls in sh', host.floor_ms));
   console.log(row('sysmanifest capture (storage)', host.capture_ms, host.floor_ms) + `  (vs floor; target ≤ 1.00×); ${host.calls} tool calls`);
-  console.log(row('same calls 8 at a time (xargs -P8)', host.parallel_ms, host.floor_ms) + '  (what concurrency alone wins here, no Node)');
+  console.log(row('same calls 8 at a time (xargs -P8 env)', host.parallel_ms, host.floor_ms) + '  (what concurrency alone wins here, no Node)');
   const why = vmUnavailable();
   if (why) {
     console.log(`capture-storage: SKIPPED (${why})`);
@@ -35,7 +35,7 @@ async function captureStorage(): Promise<void> {
     console.log(`\ncapture of 8 disks × 4 partitions (ext4, xfs, btrfs, vfat, swap) in the qemu guest (TCG), ${RUNS} interleaved runs, medians:`);
     console.log(row('floor: same tool calls in sh', res.floor_ms));
     console.log(row('sysmanifest capture (storage)', res.capture_ms, res.floor_ms) + '  (vs floor; target ≤ 1.00×)');
-    console.log(row('same calls 8 at a time (xargs -P8)', res.parallel_ms, res.floor_ms) + '  (what concurrency alone wins here, no Node)');
+    console.log(row('same calls 8 at a time (xargs -P8 env)', res.parallel_ms, res.floor_ms) + '  (what concurrency alone wins here, no Node)');
     console.log(row('rear savelayout', res.rear_ms));
     console.log(`capture / rear: ${(median(res.capture_ms) / median(res.rear_ms)).toFixed(2)}× (target ≤ 0.25×); ${res.calls} tool calls`);
   } finally {

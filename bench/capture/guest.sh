@@ -52,7 +52,7 @@ t "$NODE" dist/sysmanifest.js capture --stdout --only storage "${diskargs[@]}" >
 for _ in $(seq "$RUNS"); do
   cap+=("$(t "$NODE" dist/sysmanifest.js capture --stdout --only storage "${diskargs[@]}")")
   floor+=("$(t sh /tmp/floor.sh)")
-  par+=("$(t sh -c 'xargs -P 8 -L 1 -a /tmp/calls.txt; exit 0')")  # some probes exit non-zero by design
+  par+=("$(t sh -c 'xargs -P 8 -L 1 -a /tmp/calls.txt env; exit 0')")  # some probes exit non-zero by design
   rear+=("$(t rear savelayout)")
 done
 printf '{"capture_ms":[%s],"floor_ms":[%s],"parallel_ms":[%s],"rear_ms":[%s],"calls":%s}\n' \

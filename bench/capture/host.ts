@@ -2,7 +2,7 @@
 // each in a sparse file under a private temp dir (LoopLab tears them down, even on failure).
 // Times, interleaved: the real CLI (the bundle) and the floor — the very read-only calls the
 // capture made (--log-commands), one after another in sh — and, for scale, the same calls
-// 8 at a time (xargs -P 8, no Node at all). rear cannot take part here: it
+// 8 at a time (xargs -P 8 env CMD…, no Node at all). rear cannot take part here: it
 // does not look at loop devices (the guest run compares against it on virtual disks).
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -52,7 +52,7 @@ export function captureStorageOnHost(runs: number): CaptureBench {
     const calls = lines.length;
     const list = join(lab.dir, 'calls.txt');
     writeFileSync(list, lines.map((l) => `${l.slice(0, -' >/dev/null 2>&1'.length)}\n`).join(''));
-    const parallel = ['sh', '-c', 'xargs -P 8 -L 1 -a "$0"; exit 0', list]; // some probes exit non-zero by design
+    const parallel = ['sh', '-c', 'xargs -P 8 -L 1 -a "$0" env; exit 0', list]; // some probes exit non-zero by design
     // Warm-up of each, then interleaved runs.
     timed(cli);
     timed(['sh', floor]);
