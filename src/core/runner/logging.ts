@@ -34,11 +34,9 @@ function logger(file: string): (argv: readonly string[], run: () => Promise<Comm
   };
 }
 
-export function loggingRunner(inner: ReadOnlyRunner, file: string): ReadOnlyRunner {
-  const log = logger(file);
+/** What a runner reads without spawning: passed through unlogged. */
+function readers(inner: ReadOnlyRunner): Omit<ReadOnlyRunner, 'mode' | 'run'> {
   return {
-    mode: inner.mode,
-    run: (argv, options) => log(argv, () => inner.run(argv, options)),
     readFile: (p) => inner.readFile(p),
     readFileOptional: (p) => inner.readFileOptional(p),
     readDir: (p) => inner.readDir(p),
@@ -49,6 +47,15 @@ export function loggingRunner(inner: ReadOnlyRunner, file: string): ReadOnlyRunn
   };
 }
 
+export function loggingRunner(inner: ReadOnlyRunner, file: string): ReadOnlyRunner {
+  const log = logger(file);
+  return {
+    mode: inner.mode,
+    run: (argv, options) => log(argv, () => inner.run(argv, options)),
+    ...readers(inner),
+  };
+}
+
 export function loggingMutatingRunner(inner: MutatingRunner, file: string): MutatingRunner {
   const log = logger(file);
   const stdin = (options?: RunOptions): Partial<LoggedCommand> => (options?.input === undefined ? {} : { stdin: true });
@@ -56,12 +63,6 @@ export function loggingMutatingRunner(inner: MutatingRunner, file: string): Muta
     mode: 'mutating',
     run: (argv, options) => log(argv, () => inner.run(argv, options), stdin(options)),
     mutate: (argv, options) => log(argv, () => inner.mutate(argv, options), { kind: 'mutate', ...stdin(options) }),
-    readFile: (p) => inner.readFile(p),
-    readFileOptional: (p) => inner.readFileOptional(p),
-    readDir: (p) => inner.readDir(p),
-    readLink: (p) => inner.readLink(p),
-    exists: (p) => inner.exists(p),
-    readBytes: (p, o, l) => inner.readBytes(p, o, l),
-    hasProgram: (p) => inner.hasProgram(p),
+    ...readers(inner),
   };
 }
