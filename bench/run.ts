@@ -17,6 +17,7 @@ async function captureStorage(): Promise<void> {
   console.log(row('floor: same tool calls in sh', host.floor_ms));
   console.log(row('sysmanifest capture (storage)', host.capture_ms, host.floor_ms) + `  (vs floor; target ≤ 1.00×); ${host.calls} tool calls`);
   console.log(row('same calls 8 at a time (xargs -P8 env)', host.parallel_ms, host.floor_ms) + '  (what concurrency alone wins here, no Node)');
+  console.log(row('same calls 8 at a time from bare Node', host.bare_ms, host.floor_ms) + '  (Node start + spawns only: the least a Node tool can take)');
   const why = vmUnavailable();
   if (why) {
     console.log(`capture-storage: SKIPPED (${why})`);
@@ -61,10 +62,12 @@ async function rebuildStorage(): Promise<void> {
       timeoutSec: 2400,
     });
     if (r.exitCode !== 0) throw new Error(`guest bench failed (${r.exitCode}):\n${r.output.slice(-3000)}\n${r.harness.slice(-2000)}`);
-    const res = JSON.parse(readFileSync(join(xfer, 'rebuild-bench.json'), 'utf8')) as { rebuild_ms: number[]; same_ms: number[]; script_ms: number[]; steps: number; calls: number };
+    const res = JSON.parse(readFileSync(join(xfer, 'rebuild-bench.json'), 'utf8')) as { rebuild_ms: number[]; same_ms: number[]; script_ms: number[]; bare_ms: number[]; node_start_ms: number[]; steps: number; calls: number };
     console.log(`\nstorage rebuild (GPT: vfat, ext4, LUKS2 → LVM → ext4, xfs, swap) in the qemu guest, ${RUNS} alternating runs, medians:`);
     console.log(row('plain sh script, same commands', res.same_ms));
     console.log(row('sysmanifest rebuild', res.rebuild_ms, res.same_ms) + '  (vs the same commands; target ≤ 1.05×)');
+    console.log(row('same commands from bare Node', res.bare_ms, res.same_ms) + '  (Node start + spawns only: the least a Node tool can take)');
+    console.log(row('Node start alone (node -e 0)', res.node_start_ms, res.same_ms));
     console.log(row('sh script of the plan steps only', res.script_ms));
     console.log(`rebuild / plan steps only: ${(median(res.rebuild_ms) / median(res.script_ms)).toFixed(2)}× (what preflight + verify cost); ${res.steps} steps, ${res.calls} commands in all`);
   } finally {

@@ -30,6 +30,8 @@ export interface CaptureBench {
   readonly floor_ms: number[];
   /** The same calls 8 at a time (xargs -P 8): what concurrency alone can win on this machine. */
   readonly parallel_ms: number[];
+  /** The same calls 8 at a time from a bare Node script: Node's start and spawns, nothing else. */
+  readonly bare_ms: number[];
   readonly calls: number;
 }
 
@@ -59,12 +61,16 @@ export function captureStorageOnHost(runs: number): CaptureBench {
     const capture_ms: number[] = [];
     const floor_ms: number[] = [];
     const parallel_ms: number[] = [];
+    const bare_ms: number[] = [];
+    const bare = [node, 'bench/capture/bare.mjs', log];
+    timed(bare);
     for (let i = 0; i < runs; i++) {
       capture_ms.push(timed(cli));
       floor_ms.push(timed(['sh', floor]));
       parallel_ms.push(timed(parallel));
+      bare_ms.push(timed(bare));
     }
-    return { capture_ms, floor_ms, parallel_ms, calls };
+    return { capture_ms, floor_ms, parallel_ms, bare_ms, calls };
   } finally {
     lab.cleanup();
   }

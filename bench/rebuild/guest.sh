@@ -51,11 +51,13 @@ REBUILD=($CLI rebuild "$M" --stage storage --map "disk0=$B" --key-file "$KEY" --
 "${REBUILD[@]}" --log-commands "$W/calls.jsonl" >/dev/null
 "$NODE" bench/rebuild/script.ts same "$W/plan.json" "$KEY" "$W/same.sh" "$W/calls.jsonl"
 "$NODE" bench/rebuild/script.ts plan "$W/plan.json" "$KEY" "$W/plain.sh"
-tool=() same=() plain=()
+tool=() same=() plain=() bare=() start=()
 for _ in $(seq "$RUNS"); do
   blank; tool+=("$(t "${REBUILD[@]}")")
   blank; same+=("$(t sh "$W/same.sh")")
   blank; plain+=("$(t sh "$W/plain.sh")")
+  blank; bare+=("$(t "$NODE" bench/rebuild/bare.mjs "$W/plan.json" "$KEY" "$W/calls.jsonl")")
+  start+=("$(t "$NODE" -e 0)")
 done
 blank
-printf '{"rebuild_ms":[%s],"same_ms":[%s],"script_ms":[%s],"steps":%s,"calls":%s}\n' "$(IFS=,; echo "${tool[*]}")" "$(IFS=,; echo "${same[*]}")" "$(IFS=,; echo "${plain[*]}")" "$(grep -c '"id"' "$W/plan.json")" "$(wc -l < "$W/calls.jsonl")" | tee "$out"
+printf '{"rebuild_ms":[%s],"same_ms":[%s],"script_ms":[%s],"bare_ms":[%s],"node_start_ms":[%s],"steps":%s,"calls":%s}\n' "$(IFS=,; echo "${tool[*]}")" "$(IFS=,; echo "${same[*]}")" "$(IFS=,; echo "${plain[*]}")" "$(IFS=,; echo "${bare[*]}")" "$(IFS=,; echo "${start[*]}")" "$(grep -c '"id"' "$W/plan.json")" "$(wc -l < "$W/calls.jsonl")" | tee "$out"
