@@ -1,12 +1,13 @@
-// The real runner's refusals and error messages. No process is started: the read-only
-// policy refuses before spawning, and an empty search path makes every spawn fail with ENOENT.
+// The real runner's refusals and error messages (no process: the read-only policy refuses
+// before spawning, and an empty search path makes every spawn fail with ENOENT), and what it
+// does when its spawn helper dies mid-command (real processes, below).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { isUserError } from '../errors.ts';
-import { commandFailed, hintFor, hostReadOnlyRunner } from './exec.ts';
+import { commandFailed, hintFor, hostMutatingRunner, hostReadOnlyRunner } from './exec.ts';
 import { isReadOnlyInvocation } from './policy.ts';
 
 const empty = mkdtempSync(join(tmpdir(), 'sysmanifest-nopath-'));
@@ -47,4 +48,72 @@ test('a failed command names argv, exit code and the tail of stderr, with a hint
   assert.equal(e.message, 'wipefs -a /dev/sdz failed (exit 1):\n  line 1\n  wipefs: error: /dev/sdz: probing initialization failed: Device or resource busy');
   assert.match(e.hint ?? '', /unmount it, swapoff it, close its LUKS mapping/);
   assert.equal(hintFor('all fine'), undefined);
+});
+
+// Real processes: the helper (perl) is a child of this test process, the "tools" are scripts
+// in a temp dir that note each run and take a second. Killing the helper mid-command must
+// never make the runner run a disk-changing command a second time; a read-only one it reruns.
+function fakeTools(): { dir: string; runs: () => number } {
+  const dir = mkdtempSync(join(tmpdir(), 'sysmanifest-helper-'));
+  for (const tool of ['blkid', 'mkfs.fake']) {
+    writeFileSync(join(dir, tool), `#!/bin/sh\necho run >> "${dir}/runs"\nexec /bin/sleep 1\n`, { mode: 0o755 });
+  }
+  const runs = (): number => (existsSync(join(dir, 'runs')) ? readFileSync(join(dir, 'runs'), 'utf8').split('\n').filter(Boolean).length : 0);
+  return { dir, runs };
+}
+
+/** The newest perl child of this process: the helper of the runner under test. */
+function newestPerlChild(): number {
+  const children = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const [comm, rest] = [stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), stat.slice(stat.lastIndexOf(')') + 2).split(' ')];
+        return comm === 'perl' && Number(rest[1]) === process.pid ? [{ pid: Number(pid), started: Number(rest[19]) }] : [];
+      } catch {
+        return []; // exited meanwhile
+      }
+    });
+  assert.ok(children.length > 0, 'a helper is running');
+  return children.sort((a, b) => a.started - b.started || a.pid - b.pid).at(-1)!.pid;
+}
+
+async function killHelperDuring<T>(pending: Promise<T>, started: () => boolean): Promise<{ ok: T } | { error: unknown }> {
+  const settled = pending.then(
+    (ok) => ({ ok }),
+    (error: unknown) => ({ error }),
+  );
+  for (let i = 0; i < 300 && !started(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(started(), 'the command started');
+  process.kill(newestPerlChild(), 'SIGKILL');
+  return settled;
+}
+
+test('the helper dies while a disk-changing command runs: it fails as not known to have finished, and is not run again', async () => {
+  const { dir, runs } = fakeTools();
+  try {
+    const out = await killHelperDuring(hostMutatingRunner(1, dir).mutate(['mkfs.fake', '/dev/x'], { input: 'y\n' }), () => runs() === 1);
+    assert.ok('error' in out, 'it failed');
+    const error = out.error;
+    assert.ok(isUserError(error), String(error));
+    assert.equal(error.code, 'COMMAND_FAILED');
+    assert.match(error.message, /^mkfs\.fake \/dev\/x: the helper process that ran it died .*whether the command finished is not known$/);
+    assert.match(error.hint ?? '', /--resume/);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(runs(), 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the helper dies while a read-only command runs: the runner runs it again itself', async () => {
+  const { dir, runs } = fakeTools();
+  try {
+    const out = await killHelperDuring(hostReadOnlyRunner(1, dir).run(['blkid', '-p', '/dev/x']), () => runs() === 1);
+    assert.ok('ok' in out, `it succeeded: ${'error' in out ? String(out.error) : ''}`);
+    assert.equal(runs(), 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

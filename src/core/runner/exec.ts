@@ -1,4 +1,4 @@
-// The one module that spawns processes (execa, argv arrays, never a shell).
+// The one module that spawns processes (with spawner.ts, its helper): argv arrays, never a shell.
 import { execFile } from 'node:child_process';
 import { constants as fsc, existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { access, open } from 'node:fs/promises';
@@ -6,7 +6,7 @@ import { delimiter, join } from 'node:path';
 import { UserError } from '../errors.ts';
 import { isReadOnlyInvocation } from './policy.ts';
 import { debianPackageFor } from './tools.ts';
-import { Spawner, SpawnerUnavailable } from './spawner.ts';
+import { MAX_INPUT, Spawner, SpawnerUnavailable } from './spawner.ts';
 import type { CommandResult, MutatingRunner, ReadOnlyRunner, RunOptions } from './types.ts';
 
 // Tools parse better in the C locale, and sbin is not on every user's PATH.
@@ -62,7 +62,7 @@ interface RawResult {
   readonly timedOut: boolean;
 }
 
-/** Commands that change disks: execa (stdin input, timeouts, its careful error reporting). */
+/** Commands with a timeout or a large stdin, and any command when there is no helper: execa. */
 async function viaExeca(program: string, args: readonly string[], options: RunOptions, searchPath?: string): Promise<RawResult> {
   const { execa } = await import('execa'); // loaded on first use: capture never needs it
   const r = await execa(program, args, {
@@ -84,9 +84,9 @@ async function viaExeca(program: string, args: readonly string[], options: RunOp
 }
 
 /**
- * Read-only probes: capture makes a hundred of them, and execa's per-call overhead on the
- * main thread (~5 ms here, twice node:child_process's) made capture slower than the same
- * calls in a shell script (bench: capture-storage). They take no stdin.
+ * Read-only probes when there is no helper: capture makes a hundred of them, and execa's
+ * per-call overhead on the main thread (~5 ms here, twice node:child_process's) made capture
+ * slower than the same calls in a shell script (bench: capture-storage). They take no stdin.
  */
 function viaExecFile(program: string, args: readonly string[], options: RunOptions, searchPath?: string): Promise<RawResult> {
   return new Promise((resolve) => {
@@ -108,23 +108,39 @@ function viaExecFile(program: string, args: readonly string[], options: RunOptio
   });
 }
 
-/** Read-only probes without stdin or timeout go through the spawn helper when there is one. */
-async function viaHelper(spawner: Spawner, argv: readonly string[]): Promise<RawResult | undefined> {
+/**
+ * Through the spawn helper. Undefined when it could not take the command and the command
+ * never ran: the caller runs it itself. A helper that died while a command ran: a read-only
+ * command is run again; a disk-changing one is not — it may have run, in part — and fails.
+ */
+async function viaHelper(spawner: Spawner, argv: readonly string[], options: RunOptions, mutating: boolean): Promise<RawResult | undefined> {
   try {
-    return { ...(await spawner.run(argv)), timedOut: false };
+    return { ...(await spawner.run(argv, options.input)), timedOut: false };
   } catch (e) {
-    if (e instanceof SpawnerUnavailable) return undefined;
-    throw e;
+    if (!(e instanceof SpawnerUnavailable)) throw e;
+    if (e.sent && mutating) {
+      throw new UserError('COMMAND_FAILED', `${argv.join(' ')}: the helper process that ran it died (${e.message}); whether the command finished is not known`, {
+        hint: 'check what it was changing before running it again; an interrupted rebuild continues with --resume, which checks each unfinished step against the disk',
+      });
+    }
+    return undefined;
   }
 }
 
-async function spawn(argv: readonly string[], options: RunOptions, gate: Gate, searchPath?: string, lean = false, spawner?: () => Spawner | undefined): Promise<CommandResult> {
+/**
+ * Commands without a timeout and with at most MAX_INPUT bytes of stdin go through the spawn
+ * helper when there is one; the rest (and all when there is none): read-only ones through
+ * node:child_process, disk-changing ones and those with stdin through execa.
+ */
+async function spawn(argv: readonly string[], options: RunOptions, gate: Gate, searchPath: string | undefined, mutating: boolean, spawner: () => Spawner | undefined): Promise<CommandResult> {
   const [program, ...args] = argv;
   if (program === undefined) throw new Error('runner: empty argv');
   const r = await gate.with(async () => {
-    if (!lean || options.input !== undefined) return viaExeca(program, args, options, searchPath);
-    const helper = options.timeoutMs === undefined ? spawner?.() : undefined;
-    return (helper && (await viaHelper(helper, argv))) ?? viaExecFile(program, args, options, searchPath);
+    const fits = options.timeoutMs === undefined && (options.input === undefined || Buffer.byteLength(options.input) <= MAX_INPUT);
+    const helper = fits ? spawner() : undefined;
+    const viaHelperResult = helper && (await viaHelper(helper, argv, options, mutating));
+    if (viaHelperResult) return viaHelperResult;
+    return mutating || options.input !== undefined ? viaExeca(program, args, options, searchPath) : viaExecFile(program, args, options, searchPath);
   });
   if (r.enoent) {
     const pkg = debianPackageFor(program);
@@ -213,7 +229,7 @@ class HostReadOnlyRunner extends HostReader implements ReadOnlyRunner {
     this.gate = new Gate(concurrency);
   }
   /** The spawn helper, started on first use; undefined when there is no perl or it is turned off. */
-  private helper = (): Spawner | undefined => {
+  protected helper = (): Spawner | undefined => {
     if (this.spawner === null) {
       const perl = ['/usr/bin/perl', '/bin/perl'].find((p) => existsSync(p));
       this.spawner = perl && process.env.SYSMANIFEST_NO_HELPER !== '1' ? new Spawner(perl, { ...process.env, ...childEnv(this.searchPath) }) : undefined;
@@ -225,14 +241,14 @@ class HostReadOnlyRunner extends HostReader implements ReadOnlyRunner {
       // A bug, not a user error: a read-only service asked for something that could write.
       throw new Error(`read-only runner refused a command that is not known to be read-only: ${argv.join(' ')}`);
     }
-    return spawn(argv, options, this.gate, this.searchPath, true, this.helper);
+    return spawn(argv, options, this.gate, this.searchPath, false, this.helper);
   }
 }
 
 class HostMutatingRunner extends HostReadOnlyRunner implements MutatingRunner {
   override readonly mode = 'mutating' as const;
   mutate(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
-    return spawn(argv, options, this.gate, this.searchPath);
+    return spawn(argv, options, this.gate, this.searchPath, true, this.helper);
   }
 }
 

@@ -1,21 +1,29 @@
-// Read-only probes through one small helper process. Every spawn from Node forks the whole
-// Node process (~80 MB mapped) and blocks the main thread until the child has exec'd: ~3 ms
-// a call here, ~100 ms under the TCG test guest, where it made capture's 88 concurrent probes
-// slower than the same calls one after another in sh. A perl helper (perl-base is Essential
-// in Debian) forks from a 5 MB process instead: Node writes it one request line per command
-// and reads back one line when the command has ended.
+// Commands through one small helper process. Every spawn from Node forks the whole Node
+// process (~80 MB mapped) and blocks the main thread until the child has exec'd: ~3 ms a call
+// here, ~100 ms under the TCG test guest, where it made capture's 88 concurrent probes slower
+// than the same calls one after another in sh, and execa's bookkeeping around each of a
+// rebuild's steps cost as much again. A perl helper (perl-base is Essential in Debian) forks
+// from a 5 MB process instead: Node writes it one request line per command and reads back one
+// line when the command has ended.
 //
-// It runs exactly the given argv (Perl's `exec {PROGRAM} LIST`: execvp, no shell), stdin
-// from /dev/null, stdout and stderr into files of a private 0700 directory that Node reads
-// and removes. No perl, a helper that died, a command with stdin or a timeout: the runner
-// uses node:child_process as before (read-only commands are safe to run again).
+// It runs exactly the given argv (Perl's `exec {PROGRAM} LIST`: execvp, no shell), stdin from
+// /dev/null or from a pipe the helper fills with the given input (at most MAX_INPUT bytes, so
+// the write never waits for the reader: passphrases and sfdisk scripts, never a file's worth),
+// stdout and stderr into files of a private 0700 directory that Node reads and removes.
+//
+// When the helper cannot take a request, the error says whether the command was handed over:
+// `sent: false` (no perl, a helper that had already died, fork failed): the command never ran,
+// the caller may run it another way. `sent: true` (the helper died while the command ran):
+// whether it ran, and how far, is unknown. Read-only commands are simply run again; a
+// disk-changing one must not be.
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
-// Protocol. Request:  "<id> <hex(argv0)> <hex(argv1)> ...\n"
+// Protocol. Request:  "<id> <stdin> <hex(argv0)> <hex(argv1)> ...\n", <stdin> is "-" for
+//                     /dev/null or "=" followed by hex(input)
 //           Reply:    "<id> <wait status>\n"  (perl's $?: exit code << 8 | signal)
 //           or        "<id> F<errno>\n"        when fork itself failed.
 // A child that cannot exec writes its errno into <id>.exec and exits 127.
@@ -35,19 +43,28 @@ while (!$eof || %running) {
     my $n = sysread(STDIN, $buf, 65536, length $buf);
     if (!$n) { $eof = 1; $sel->remove(\*STDIN); next; }
     while ($buf =~ s/^([^\n]*)\n//) {
-      my ($id, @hex) = split / /, $1, -1;
+      my ($id, $in, @hex) = split / /, $1, -1;
       my @argv = map { pack('H*', $_) } @hex;
+      my ($in_r, $in_w);
+      if ($in ne '-') { pipe($in_r, $in_w) or do { print "$id F", ($! + 0), "\n"; next; }; }
       my $pid = fork();
-      if (!defined $pid) { print "$id F", ($! + 0), "\n"; next; }
+      if (!defined $pid) { print "$id F", ($! + 0), "\n"; if ($in_r) { close $in_r; close $in_w; } next; }
       if ($pid == 0) {
         $SIG{CHLD} = 'DEFAULT'; $SIG{PIPE} = 'DEFAULT';
-        open(STDIN, '<', '/dev/null'); open(STDOUT, '>', "$dir/$id.out"); open(STDERR, '>', "$dir/$id.err");
+        if ($in_r) { close $in_w; open(STDIN, '<&', $in_r); close $in_r; } else { open(STDIN, '<', '/dev/null'); }
+        open(STDOUT, '>', "$dir/$id.out"); open(STDERR, '>', "$dir/$id.err");
         { no warnings 'exec'; exec { $argv[0] } @argv; }
         my $errno = $! + 0;
         if (open(my $f, '>', "$dir/$id.exec")) { print $f $errno; close $f; }
         POSIX::_exit(127);
       }
       $running{$pid} = $id;
+      if ($in_r) {
+        close $in_r;
+        my $data = pack('H*', substr($in, 1));
+        for (my $off = 0; $off < length $data; ) { my $n = syswrite($in_w, $data, length($data) - $off, $off); last if !defined $n; $off += $n; }
+        close $in_w;
+      }
     }
   }
   while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
@@ -64,8 +81,20 @@ export interface SpawnResult {
   readonly enoent: boolean;
 }
 
-/** Thrown when the helper cannot run a request: the caller runs the command itself. */
-export class SpawnerUnavailable extends Error {}
+/** The most stdin a request may carry: less than a pipe holds, so the helper never waits. */
+export const MAX_INPUT = 60 * 1024;
+
+/**
+ * The helper could not run a request. `sent`: whether the command had been handed over (it
+ * may have run, in part or whole) — see the header.
+ */
+export class SpawnerUnavailable extends Error {
+  readonly sent: boolean;
+  constructor(message: string, sent: boolean) {
+    super(message);
+    this.sent = sent;
+  }
+}
 
 interface Pending {
   readonly resolve: (r: SpawnResult) => void;
@@ -93,19 +122,22 @@ export class Spawner {
     (this.child.stdout as unknown as { unref?: () => void }).unref?.();
     this.child.stdout.setEncoding('utf8');
     this.child.stdout.on('data', (chunk: string) => this.onData(chunk));
-    this.child.on('error', (e) => this.fail(e));
-    this.child.on('exit', (code, signal) => this.fail(new Error(`the spawn helper exited (${signal ?? code})`)));
-    this.child.stdin.on('error', (e) => this.fail(e));
+    // No pid: perl never started, so nothing that was written to it ran.
+    this.child.on('error', (e) => this.fail(e, this.child.pid !== undefined));
+    this.child.on('exit', (code, signal) => this.fail(new Error(`the spawn helper exited (${signal ?? code})`), true));
+    this.child.stdin.on('error', (e) => this.fail(e, true));
     process.once('exit', () => rmSync(this.dir, { recursive: true, force: true }));
   }
 
-  run(argv: readonly string[]): Promise<SpawnResult> {
-    if (this.broken) return Promise.reject(new SpawnerUnavailable(this.broken.message));
+  /** Runs argv; `input` (at most MAX_INPUT bytes) is its stdin, /dev/null without it. */
+  run(argv: readonly string[], input?: string): Promise<SpawnResult> {
+    if (this.broken) return Promise.reject(new SpawnerUnavailable(this.broken.message, false));
+    if (input !== undefined && Buffer.byteLength(input) > MAX_INPUT) return Promise.reject(new SpawnerUnavailable(`stdin of more than ${MAX_INPUT} bytes`, false));
     const id = this.nextId++;
     return new Promise<SpawnResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.keepAlive ??= setInterval(() => {}, 1 << 30);
-      this.child.stdin.write(`${id} ${argv.map(hex).join(' ')}\n`);
+      this.child.stdin.write(`${id} ${input === undefined ? '-' : `=${hex(input)}`} ${argv.map(hex).join(' ')}\n`);
     });
   }
 
@@ -128,12 +160,12 @@ export class Spawner {
       this.buf = this.buf.slice(nl + 1);
       const m = /^(\d+) (F?)(\d+)$/.exec(line);
       if (!m) {
-        this.fail(new Error(`the spawn helper said ${JSON.stringify(line)}`));
+        this.fail(new Error(`the spawn helper said ${JSON.stringify(line)}`), true);
         return;
       }
       const id = Number(m[1]);
       if (m[2] === 'F') {
-        this.settle(id, (p) => p.reject(new SpawnerUnavailable(`fork failed (errno ${m[3]})`)));
+        this.settle(id, (p) => p.reject(new SpawnerUnavailable(`fork failed (errno ${m[3]})`, false)));
         continue;
       }
       this.settle(id, (p) => p.resolve(this.collect(id, Number(m[3]))));
@@ -165,8 +197,8 @@ export class Spawner {
     return { exitCode: signal ? -1 : status >> 8, stdout, stderr, enoent: false };
   }
 
-  private fail(e: Error): void {
+  private fail(e: Error, sent: boolean): void {
     this.broken ??= e;
-    for (const id of [...this.pending.keys()]) this.settle(id, (p) => p.reject(new SpawnerUnavailable(e.message)));
+    for (const id of [...this.pending.keys()]) this.settle(id, (p) => p.reject(new SpawnerUnavailable(e.message, sent)));
   }
 }
