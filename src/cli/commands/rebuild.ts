@@ -8,7 +8,7 @@ import { loadManifest } from '../../core/manifest/load.ts';
 import { hostMutatingRunner, hostReadOnlyRunner } from '../../core/runner/exec.ts';
 import { loggingMutatingRunner } from '../../core/runner/logging.ts';
 import { parseMapOption, matchDisks } from '../../services/rebuild/match.ts';
-import { DEFAULT_TARGET, gatherTargetFacts, planFromFile, resolveGrow } from '../../services/rebuild/plan.ts';
+import { DEFAULT_TARGET, manifestAndTargets, planFromFile, resolveGrow } from '../../services/rebuild/plan.ts';
 import { grownManifest } from '../../providers/storage/disks/index.ts';
 import { DEFAULT_STATE_DIR, rebuildStorage } from '../../services/rebuild/rebuild.ts';
 import { verifyStorage } from '../../services/rebuild/verify.ts';
@@ -139,9 +139,8 @@ export function registerRebuild(program: Command, out: Out): void {
     .option('--grow <id|last>', 'the rebuild was run with --grow: expect these partitions enlarged to the end of their (larger) disk (repeatable)', collect, [])
     .action(async (file: string, o: { map: string[]; grow: string[] }) => {
       const runner = hostReadOnlyRunner();
-      const manifest = await loadManifest(file);
       const maps = o.map.map(parseMapOption);
-      const facts = await gatherTargetFacts(runner, maps);
+      const { manifest, facts } = await manifestAndTargets(runner, file, maps);
       const targets = matchDisks(manifest.storage?.disks ?? [], facts.present, maps, facts.resolve);
       const paths = Object.fromEntries(Object.entries(targets).map(([id, k]) => [id, facts.inventory.devices[k]!.path]));
       const diskBytes = Object.fromEntries(Object.entries(targets).map(([id, k]) => [id, facts.inventory.devices[k]!.sizeBytes]));

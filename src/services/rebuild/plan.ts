@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
 import { UserError } from '../../core/errors.ts';
-import { loadManifest, readManifestText } from '../../core/manifest/load.ts';
+import { parseManifest, readManifestText } from '../../core/manifest/load.ts';
 import type { Manifest } from '../../core/manifest/types.gen.ts';
 import { buildPlanContext } from '../../core/plan/context.ts';
 import { orderSteps } from '../../core/plan/order.ts';
@@ -132,10 +132,20 @@ export function computePlan(manifest: Manifest, manifestSha256: string, facts: T
   return { version: PLAN_VERSION, manifestSha256, host: manifest.host.hostname, disks: diskPaths, wipe: [...wipe], ...grown, steps, target: o.target };
 }
 
-export async function planFromFile(runner: ReadOnlyRunner, file: string, o: PlanOptions): Promise<{ manifest: Manifest; plan: Plan }> {
+/**
+ * The manifest and the facts of the disks present, side by side: the probes (other processes,
+ * read-only) run while this process parses and checks the manifest — under the TCG test guest
+ * each takes over a second. A bad manifest is still the error reported, before any other.
+ */
+export async function manifestAndTargets(runner: ReadOnlyRunner, file: string, maps: readonly MapOption[]): Promise<{ text: string; sha256: string; manifest: Manifest; facts: TargetFacts }> {
+  const facts = gatherTargetFacts(runner, maps);
+  facts.catch(() => {}); // awaited below; a manifest error wins and this one is dropped
   const text = await readManifestText(file);
-  const manifest = await loadManifest(file);
-  const facts = await gatherTargetFacts(runner, o.maps);
-  const sha = createHash('sha256').update(text).digest('hex');
-  return { manifest, plan: computePlan(manifest, sha, facts, o) };
+  const manifest = parseManifest(text, file);
+  return { text, sha256: createHash('sha256').update(text).digest('hex'), manifest, facts: await facts };
+}
+
+export async function planFromFile(runner: ReadOnlyRunner, file: string, o: PlanOptions): Promise<{ manifest: Manifest; plan: Plan }> {
+  const { sha256, manifest, facts } = await manifestAndTargets(runner, file, o.maps);
+  return { manifest, plan: computePlan(manifest, sha256, facts, o) };
 }

@@ -5,7 +5,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { UserError } from '../../core/errors.ts';
-import { loadManifest, readManifestText } from '../../core/manifest/load.ts';
+import { parseManifest, readManifestText } from '../../core/manifest/load.ts';
 import type { Manifest } from '../../core/manifest/types.gen.ts';
 import type { Difference } from '../../core/manifest/diff.ts';
 import { applyPlan, type ApplyEvent } from '../../core/plan/apply.ts';
@@ -13,7 +13,7 @@ import { Journal, readJournal } from '../../core/plan/journal.ts';
 import { PLAN_VERSION, type Plan } from '../../core/plan/types.ts';
 import { writeFileAtomic } from '../../core/repo/files.ts';
 import type { MutatingRunner } from '../../core/runner/types.ts';
-import { computePlan, expectedManifest, gatherTargetFacts, type PlanOptions } from './plan.ts';
+import { computePlan, expectedManifest, manifestAndTargets, type PlanOptions } from './plan.ts';
 import { verifyStorage } from './verify.ts';
 
 export const DEFAULT_STATE_DIR = '/run/sysmanifest/rebuild';
@@ -55,23 +55,26 @@ async function loadSavedPlan(dir: string, sha: string): Promise<Plan> {
 
 export async function rebuildStorage(runner: MutatingRunner, file: string, o: RebuildOptions, io: RebuildIO): Promise<RebuildResult> {
   if (process.getuid?.() !== 0) throw new UserError('NOT_ROOT', 'rebuild writes partition tables and filesystems and needs root', { hint: 'run it with sudo from the live system' });
-  const text = await readManifestText(file);
-  const manifest: Manifest = await loadManifest(file);
-  const sha = createHash('sha256').update(text).digest('hex');
-  await mkdir(o.stateDir, { recursive: true, mode: 0o700 });
+  const unfinished = (await readJournal(journalFile(o.stateDir))).length > 0;
 
   let plan: Plan;
+  let manifest: Manifest;
   if (o.resume) {
-    plan = await loadSavedPlan(o.stateDir, sha);
+    const text = await readManifestText(file);
+    manifest = parseManifest(text, file);
+    plan = await loadSavedPlan(o.stateDir, createHash('sha256').update(text).digest('hex'));
   } else {
-    if ((await readJournal(journalFile(o.stateDir))).length > 0) {
+    if (unfinished) {
       throw new UserError('REFUSED', `an earlier rebuild in ${o.stateDir} did not finish`, {
         hint: `continue it with --resume, or remove ${o.stateDir} if you mean to start over on blank (or --wipe) disks`,
       });
     }
     // Preflight happens inside computePlan: every refusal comes before a single write.
-    plan = computePlan(manifest, sha, await gatherTargetFacts(runner, o.maps), o);
+    const read = await manifestAndTargets(runner, file, o.maps);
+    manifest = read.manifest;
+    plan = computePlan(manifest, read.sha256, read.facts, o);
   }
+  await mkdir(o.stateDir, { recursive: true, mode: 0o700 });
   if (!(await io.confirm(plan))) throw new UserError('REFUSED', 'not confirmed; nothing was written');
   if (!o.resume) await writeFileAtomic(planFile(o.stateDir), `${JSON.stringify(plan, null, 2)}\n`, 0o600);
 
