@@ -1,8 +1,10 @@
 // The spawn helper runs real processes (perl, sh, printf): exact argv, outputs, exit codes,
 // signals, missing programs, many at once, and what happens when the helper itself dies.
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { MAX_INPUT, Spawner, SpawnerUnavailable } from './spawner.ts';
 
@@ -63,15 +65,51 @@ test('many commands at once each get their own output, and no file is left behin
 
 test('a helper that dies fails its pending (sent) and later (not sent) requests as SpawnerUnavailable', async () => {
   const s = new Spawner(perl, env);
-  const pending = s.run(['sleep', '2']);
+  const marker = join(tmpdir(), `sysmanifest-spawner-test-${process.pid}`);
+  const pending = s.run(['sh', '-c', 'touch "$0"; exec sleep 2', marker]);
+  for (let i = 0; i < 300 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 10));
+  rmSync(marker, { force: true });
   const helper = (s as unknown as { child: { kill: (sig: string) => void } }).child;
   helper.kill('SIGKILL');
-  // The sleep had been handed over (it may have run): sent. The next one never was.
+  // The command had been handed over and was running: sent. The next one never was.
   await assert.rejects(pending, (e: unknown) => e instanceof SpawnerUnavailable && e.sent);
   await assert.rejects(s.run(['true']), (e: unknown) => e instanceof SpawnerUnavailable && !e.sent);
 });
 
-test('no perl: every request is SpawnerUnavailable', async () => {
-  const s = new Spawner('/nonexistent/perl', env);
-  await assert.rejects(s.run(['true']), (e: unknown) => e instanceof SpawnerUnavailable && !e.sent);
+test('no perl, or a helper that never gets ready: every request is SpawnerUnavailable, not sent', async () => {
+  for (const notPerl of ['/nonexistent/perl', '/bin/false']) {
+    const s = new Spawner(notPerl, env);
+    await assert.rejects(s.run(['true']), (e: unknown) => e instanceof SpawnerUnavailable && !e.sent, notPerl);
+  }
+});
+
+test('the output directory does not outlive its process: the helper removes it when Node is gone, a later start sweeps a killed one', async () => {
+  // Node gone (its end of the pipe closed): the helper finishes and removes the directory.
+  const s = new Spawner(perl, env);
+  assert.equal((await s.run(['echo', 'x'])).stdout, 'x\n');
+  const inner = s as unknown as { dir: string; child: { stdin: { end: () => void }; once: (e: string, f: () => void) => void } };
+  assert.ok(existsSync(inner.dir));
+  const exited = new Promise<void>((r) => inner.child.once('exit', r));
+  inner.child.stdin.end();
+  await exited;
+  assert.equal(existsSync(inner.dir), false, 'removed by the helper');
+
+  // Killed together (no one left to clean up): the next start removes it — only when its
+  // process is gone.
+  const dead = spawnSync('true').pid!;
+  const stale = join(tmpdir(), `sysmanifest-run-${dead}-test`);
+  const alive = join(tmpdir(), `sysmanifest-run-1-test`); // pid 1 is always there
+  for (const d of [stale, alive]) {
+    mkdirSync(d);
+    writeFileSync(join(d, '1.out'), 'left over');
+  }
+  try {
+    const next = new Spawner(perl, env);
+    assert.equal((await next.run(['true'])).exitCode, 0);
+    assert.equal(existsSync(stale), false, 'the dead process’s directory is swept');
+    assert.equal(existsSync(alive), true, 'a live process’s directory is left alone');
+  } finally {
+    rmSync(stale, { recursive: true, force: true });
+    rmSync(alive, { recursive: true, force: true });
+  }
 });

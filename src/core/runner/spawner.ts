@@ -12,17 +12,19 @@
 // stdout and stderr into files of a private 0700 directory that Node reads and removes.
 //
 // When the helper cannot take a request, the error says whether the command was handed over:
-// `sent: false` (no perl, a helper that had already died, fork failed): the command never ran,
+// `sent: false` (no perl, a helper that never got ready or had already died, fork failed): the
+// command never ran,
 // the caller may run it another way. `sent: true` (the helper died while the command ran):
 // whether it ran, and how far, is unknown. Read-only commands are simply run again; a
 // disk-changing one must not be.
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
-// Protocol. Request:  "<id> <stdin> <hex(argv0)> <hex(argv1)> ...\n", <stdin> is "-" for
+// Protocol. Once compiled and set up, the helper says "ready\n".
+//           Request:  "<id> <stdin> <hex(argv0)> <hex(argv1)> ...\n", <stdin> is "-" for
 //                     /dev/null or "=" followed by hex(input)
 //           Reply:    "<id> <wait status>\n"  (perl's $?: exit code << 8 | signal)
 //           or        "<id> F<errno>\n"        when fork itself failed.
@@ -36,6 +38,7 @@ pipe(my $wake_r, my $wake_w) or die "pipe: $!";
 $wake_w->autoflush(1);
 $SIG{CHLD} = sub { syswrite($wake_w, 'x') };
 my %running; my $buf = ''; my $eof = 0;
+print "ready\n";
 my $sel = IO::Select->new(\*STDIN, $wake_r);
 while (!$eof || %running) {
   for my $fh ($sel->can_read()) {
@@ -72,6 +75,8 @@ while (!$eof || %running) {
     print "$id $?\n" if defined $id;
   }
 }
+# EOF: Node has gone (normally it removes the directory itself; not when it was killed).
+if (opendir(my $dh, $dir)) { unlink map { "$dir/$_" } grep { !/^\.\.?$/ } readdir $dh; closedir $dh; rmdir $dir; }
 `;
 
 export interface SpawnResult {
@@ -103,29 +108,63 @@ interface Pending {
 
 const hex = (s: string): string => Buffer.from(s, 'utf8').toString('hex');
 
+/**
+ * Output directories of sysmanifest processes that no longer exist (killed together with
+ * their helper, so nobody removed them): ours (same owner), real directories, dead pid.
+ */
+function sweepStale(): void {
+  const uid = process.getuid?.();
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^sysmanifest-run-(\d+)-/.exec(name);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+      continue; // alive (or another user's): not ours to remove
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') continue;
+    }
+    const path = join(tmpdir(), name);
+    try {
+      const st = lstatSync(path);
+      if (st.isDirectory() && st.uid === uid) rmSync(path, { recursive: true, force: true });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+}
+
 export class Spawner {
   private readonly dir: string;
   private readonly child: ChildProcessByStdio<Writable, Readable, null>;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private buf = '';
+  private ready = false;
   private broken: Error | undefined;
   // Keeps the event loop alive while requests are out: the helper's pipes are unref'd, so
   // an idle helper never holds the process open.
   private keepAlive: NodeJS.Timeout | undefined;
 
   constructor(perl: string, env: NodeJS.ProcessEnv) {
-    this.dir = mkdtempSync(join(tmpdir(), 'sysmanifest-run-'));
+    sweepStale();
+    this.dir = mkdtempSync(join(tmpdir(), `sysmanifest-run-${process.pid}-`));
     this.child = spawn(perl, ['-e', HELPER, this.dir], { env, stdio: ['pipe', 'pipe', 'ignore'] });
     this.child.unref();
     (this.child.stdin as unknown as { unref?: () => void }).unref?.();
     (this.child.stdout as unknown as { unref?: () => void }).unref?.();
     this.child.stdout.setEncoding('utf8');
     this.child.stdout.on('data', (chunk: string) => this.onData(chunk));
-    // No pid: perl never started, so nothing that was written to it ran.
-    this.child.on('error', (e) => this.fail(e, this.child.pid !== undefined));
-    this.child.on('exit', (code, signal) => this.fail(new Error(`the spawn helper exited (${signal ?? code})`), true));
-    this.child.stdin.on('error', (e) => this.fail(e, true));
+    // Before "ready" (no perl, a helper that does not compile) nothing written to it ran.
+    this.child.on('error', (e) => this.fail(e, this.ready));
+    // 'close', not 'exit': by then every line it wrote ("ready" too) has been read.
+    this.child.on('close', (code, signal) => this.fail(new Error(`the spawn helper exited (${signal ?? code})`), this.ready));
+    this.child.stdin.on('error', (e) => this.fail(e, this.ready));
     process.once('exit', () => rmSync(this.dir, { recursive: true, force: true }));
   }
 
@@ -158,6 +197,10 @@ export class Spawner {
     while ((nl = this.buf.indexOf('\n')) >= 0) {
       const line = this.buf.slice(0, nl);
       this.buf = this.buf.slice(nl + 1);
+      if (line === 'ready' && !this.ready) {
+        this.ready = true;
+        continue;
+      }
       const m = /^(\d+) (F?)(\d+)$/.exec(line);
       if (!m) {
         this.fail(new Error(`the spawn helper said ${JSON.stringify(line)}`), true);
