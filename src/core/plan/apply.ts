@@ -24,6 +24,11 @@ export interface ApplyOptions {
 /** Does the device exist and carry the identity the step was to give it? */
 export async function checkDone(runner: MutatingRunner, check: StepCheck): Promise<boolean> {
   if (!(await runner.exists(check.device))) return false;
+  if (check.mountedOn !== undefined) {
+    // findmnt matches the source by device (a /dev/md/NAME link, a btrfs subvolume mount too).
+    const m = await runner.run(['findmnt', '--noheadings', '--source', check.device, '--mountpoint', check.mountedOn], { okExitCodes: [1] });
+    if (m.exitCode !== 0) return false;
+  }
   const r = await runner.run(['blkid', '-p', '-o', 'export', check.device], { okExitCodes: [2] });
   if (r.exitCode !== 0) return Object.keys(check.probe).length === 0;
   const probe = parseBlkidExport(r.stdout);

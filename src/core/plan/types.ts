@@ -15,11 +15,13 @@ export type StepInput = { readonly kind: 'text'; readonly text: string } | { rea
 
 /**
  * How to tell, after a crash, whether a step that started also finished: the device must
- * exist and `blkid -p` must report these fields (e.g. TYPE=xfs, UUID=…).
+ * exist and `blkid -p` must report these fields (e.g. TYPE=xfs, UUID=…); for a mount, the
+ * device must also be mounted on `mountedOn`.
  */
 export interface StepCheck {
   readonly device: string;
   readonly probe: Readonly<Record<string, string>>;
+  readonly mountedOn?: string;
 }
 
 export interface Step {

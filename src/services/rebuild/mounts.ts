@@ -30,6 +30,8 @@ export function mountSteps(m: Manifest, ctx: PlanContext, target: string, mkfsSt
       title: `mount ${e.device} (${e.vfstype}) on ${dir}`,
       argv: ['mount', '-t', e.vfstype, ...(options.length ? ['-o', options.join(',')] : []), '--', ctx.devicePath(e.device), dir],
       risk: 'create',
+      // A rerun after a crash must not mount it a second time on top of itself.
+      check: { device: ctx.devicePath(e.device), probe: {}, mountedOn: dir },
       after: [mkdir, mkfsStepOf(e.device)!],
     });
     previous = id;

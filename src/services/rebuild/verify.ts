@@ -3,6 +3,7 @@
 import type { Manifest, Storage } from '../../core/manifest/types.gen.ts';
 import { diffValues, type Difference } from '../../core/manifest/diff.ts';
 import type { ReadOnlyRunner } from '../../core/runner/types.ts';
+import { RUNTIME_FEATURES } from '../../providers/filesystems/ext/plan.ts';
 import { storageProviders } from '../../providers/registry.ts';
 import { mergeStorage } from '../capture.ts';
 import { selectStorage } from '../select.ts';
@@ -28,6 +29,15 @@ export function comparable(storage: Storage | undefined, grown: ReadonlySet<stri
   // btrfs device UUIDs (UUID_SUB) cannot be chosen: mkfs.btrfs (6.2) has no option for them
   // and always makes new ones; the mkfs step says so in its title. They are no difference.
   for (const f of s.filesystems ?? []) for (const d of f.btrfs?.devices ?? []) delete (d as { uuid?: string }).uuid;
+  // ext state the kernel keeps, not mkfs: needs_recovery while mounted (or after a crash),
+  // orphan_present, and the journal's own features (journal_64bit, journal_checksum_v3),
+  // which jbd2 sets the first time it uses the journal. A rebuilt tree is mounted under
+  // --target before verify runs; an original was captured mounted or not.
+  for (const f of s.filesystems ?? []) {
+    if (!f.ext) continue;
+    f.ext.features = f.ext.features.filter((x) => !RUNTIME_FEATURES.has(x));
+    delete (f.ext as { journalFeatures?: string[] }).journalFeatures;
+  }
   // A filesystem grown into an enlarged partition (--grow) differs exactly in what follows
   // from its size; everything mkfs decided otherwise must still match.
   for (const f of s.filesystems ?? []) {

@@ -10,7 +10,7 @@ import type { Step } from '../../../core/plan/types.ts';
 import { cannotRecreate, filesystemsOf, mkfsStep, mkfsStepId, probeOf } from '../plan.ts';
 
 /** Features the kernel sets and clears at runtime; mke2fs refuses or ignores them. */
-const RUNTIME_FEATURES = new Set(['needs_recovery', 'orphan_present']);
+export const RUNTIME_FEATURES: ReadonlySet<string> = new Set(['needs_recovery', 'orphan_present']);
 
 /** e2p's default mount option names (lib/e2p/mntopts.c); the journal modes share one 2-bit field. */
 const MOUNT_OPTIONS = ['debug', 'bsdgroups', 'user_xattr', 'acl', 'uid16', 'nobarrier', 'block_validity', 'discard', 'nodelalloc'];
