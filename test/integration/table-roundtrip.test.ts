@@ -51,12 +51,22 @@ start=256, size=2048, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=D4D4D4D4-0
 start=2304, size=8192, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=D4D4D4D4-0000-4000-8000-000000000002, name="data", attrs="GUID:63"
 `;
 
+// GPT with room for 32 entries instead of 128 (the backup table takes 8 sectors, not 32).
+const GPT32_SCRIPT = (): string => `label: gpt
+label-id: 5E6F7A8B-9C0D-4E1F-8A2B-3C4D5E6F7A8B
+table-length: 32
+
+start=2048, size=16384, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=E5E5E5E5-0000-4000-8000-000000000001, name="short"
+start=18432, size=40960, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=E5E5E5E5-0000-4000-8000-000000000002
+`;
+
 interface SfdiskTable {
   label: string;
   id: string;
   device: string;
   firstlba?: number;
   lastlba?: number;
+  'table-length'?: string;
   sectorsize: number;
   partitions: { node: string; start: number; size: number; type: string; uuid?: string; name?: string; attrs?: string; bootable?: boolean }[];
 }
@@ -185,6 +195,14 @@ test('table round-trip: GPT on 4096-byte sectors', { skip }, () => {
     assert.equal(a.sectorsize, 4096);
     // 96 MiB = 24576 sectors of 4 KiB; the backup GPT takes 1 + 4 of them.
     assert.deepEqual(grown, grownFrom(a, 'DEVp2', 24576 - 6, 24576 - 6));
+  });
+});
+
+test('table round-trip: GPT with a 32-entry table (table-length) keeps it, grown too', { skip }, () => {
+  roundTrip(GPT32_SCRIPT, undefined, (grown, a) => {
+    assert.equal(a['table-length'], '32');
+    assert.equal(a.lastlba, 131072 - 10);
+    assert.deepEqual(grown, grownFrom(a, 'DEVp2', 196608 - 10, 196608 - 10));
   });
 });
 

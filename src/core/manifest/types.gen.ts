@@ -175,6 +175,10 @@ export interface PartitionTable {
    * GPT only: last usable LBA (sfdisk `lastlba`).
    */
   lastLba?: number;
+  /**
+   * GPT only: the number of partition entries the table has room for, when it is not the default 128 (sfdisk `table-length`, which sfdisk reports only then). Absent: 128.
+   */
+  tableLength?: number;
 }
 export interface Partition {
   /**

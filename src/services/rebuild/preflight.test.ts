@@ -36,6 +36,8 @@ function message(fn: () => unknown): string {
 test('requiredBytes: GPT needs room for the backup header after lastLba', () => {
   assert.equal(requiredBytes(disk0), (2097118 + 1 + 33) * 512);
   assert.equal(requiredBytes(disk0), 1 << 30);
+  // A 32-entry table: 1 header + 8 sectors of entries.
+  assert.equal(requiredBytes({ ...disk0, table: { ...disk0.table!, tableLength: 32 } }), (2097118 + 1 + 9) * 512);
 });
 
 test('matchDisks: by serial; by --map with id or captured path; errors list candidates', () => {

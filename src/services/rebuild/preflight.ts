@@ -2,6 +2,7 @@
 // is mounted, active swap, an md member or under a dm/LVM holder, holds the running root,
 // or carries any signature and the user did not pass --wipe for it. A target too small for
 // the manifest is refused with the exact shortfall. All problems are listed at once.
+import { gptBackupSectors } from '../../providers/storage/disks/plan.ts';
 import type { Disk } from '../../core/manifest/types.gen.ts';
 import { stackAbove } from '../../providers/storage/inventory/gather.ts';
 import { deviceOfMount, mountsOf, type Inventory } from '../../providers/storage/types.ts';
@@ -35,10 +36,9 @@ export function requiredBytes(disk: Disk): number {
   let lastUsed = 0;
   for (const p of disk.partitions ?? []) lastUsed = Math.max(lastUsed, p.start + p.size - 1);
   if (disk.table.type === 'gpt') {
-    // The backup GPT (header + 128 entries × 128 bytes) follows the last usable LBA.
+    // The backup GPT (its entries, 128 bytes each, and header) follows the last usable LBA.
     const last = Math.max(lastUsed, disk.table.lastLba ?? lastUsed);
-    const backup = 1 + Math.ceil((128 * 128) / sector);
-    return (last + 1 + backup) * sector;
+    return (last + 1 + gptBackupSectors(sector, disk.table.tableLength)) * sector;
   }
   return (lastUsed + 1) * sector;
 }

@@ -43,6 +43,7 @@ function tableOf(t: SfdiskTable & { label: 'gpt' | 'dos' }): PartitionTable {
     id: t.id,
     ...(t.label === 'gpt' && t.firstlba !== undefined ? { firstLba: t.firstlba } : {}),
     ...(t.label === 'gpt' && t.lastlba !== undefined ? { lastLba: t.lastlba } : {}),
+    ...(t.label === 'gpt' && t.tableLength !== undefined ? { tableLength: t.tableLength } : {}),
   };
 }
 

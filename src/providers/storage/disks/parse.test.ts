@@ -34,6 +34,14 @@ test('normalizeIdString: nvme serial padded to 20, t10 wwid with blank runs', ()
   assert.equal(normalizeIdString(undefined), undefined);
 });
 
+test('parseSfdiskJson: a GPT with room for 32 entries says so (table-length, a string); 128 is not printed', () => {
+  const t = parseSfdiskJson(fixture(import.meta.url, '__fixtures__/sfdisk-gpt-table32.json'));
+  assert.equal(t.tableLength, 32);
+  assert.equal(t.lastlba, 131062, '64 MiB: 131072 − 1 − (1 header + 8 sectors of entries)');
+  assert.equal(parseSfdiskJson(fixture(import.meta.url, '__fixtures__/sfdisk-gpt.json')).tableLength, undefined);
+  assert.throws(() => parseSfdiskJson(JSON.stringify({ partitiontable: { label: 'gpt', id: 'X', device: '/dev/x', unit: 'sectors', 'table-length': 'many' } })), /"table-length" is "many", expected a positive integer/);
+});
+
 test('parseSfdiskJson: GPT with names and attributes (loop device, sfdisk 2.38.1)', () => {
   const t = parseSfdiskJson(fixture(import.meta.url, '__fixtures__/sfdisk-gpt.json'));
   assert.equal(t.label, 'gpt');

@@ -45,6 +45,8 @@ export interface SfdiskTable {
   readonly unit: string;
   readonly firstlba?: number;
   readonly lastlba?: number;
+  /** GPT entries, only when not 128 (util-linux 2.38 prints it as a string). */
+  readonly tableLength?: number;
   readonly sectorsize?: number;
   readonly partitions: readonly SfdiskPartition[];
 }
@@ -62,6 +64,14 @@ function field<T>(obj: Json, key: string, type: 'string' | 'number' | 'boolean',
   if (typeof v !== type) throw new ParseError('sfdisk --json', `${where}: "${key}" is ${typeof v}, expected ${type}`);
   if (type === 'number' && !Number.isSafeInteger(v)) throw new ParseError('sfdisk --json', `${where}: "${key}" is not an integer`);
   return v as T;
+}
+
+/** "table-length": a string of digits in util-linux 2.38, a number perhaps elsewhere. */
+function tableLength(v: unknown): { tableLength?: number } {
+  if (v === undefined) return {};
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new ParseError('sfdisk --json', `partitiontable: "table-length" is ${JSON.stringify(v)}, expected a positive integer`);
+  return { tableLength: n };
 }
 
 /** `sfdisk --json DEV` (util-linux ≥ 2.38 also prints "sectorsize"). */
@@ -88,6 +98,7 @@ export function parseSfdiskJson(text: string): SfdiskTable {
     unit: field<string>(t, 'unit', 'string', 'partitiontable', true),
     ...opt<number>(t, 'firstlba', 'number', 'partitiontable'),
     ...opt<number>(t, 'lastlba', 'number', 'partitiontable'),
+    ...tableLength(t['table-length']),
     ...opt<number>(t, 'sectorsize', 'number', 'partitiontable'),
     partitions: parts.map((p: unknown, i): SfdiskPartition => {
       if (typeof p !== 'object' || p === null) throw new ParseError('sfdisk --json', `partitions[${i}] is not an object`);

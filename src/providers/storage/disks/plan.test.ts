@@ -153,6 +153,7 @@ test('larger target without --grow: the captured geometry, last-lba included, is
 test('--grow: the last GPT partition takes the space up to the new last usable LBA', () => {
   assert.equal(gptLastUsableLba(64 * MiB, 512), 131038, 'what sfdisk --json said of the 64 MiB fixture disk');
   assert.equal(gptLastUsableLba(64 * MiB, 4096), 16378, 'same, 4096-byte sectors');
+  assert.equal(gptLastUsableLba(64 * MiB, 512, 32), 131062, 'what sfdisk --json said of a 64 MiB disk with table-length: 32 (__fixtures__/sfdisk-gpt-table32.json)');
   const steps = plan([captured('gpt')], { disk0: '/dev/sdb' }, { bytes: { disk0: 128 * MiB }, grow: ['disk0p4'] });
   const expected = GPT_SCRIPT.replace('last-lba: 131038', 'last-lba: 262110').replace('start=69632, size=20480', `start=69632, size=${262110 - 69632 + 1}`);
   assert.equal(steps[0]!.input?.kind === 'text' && steps[0]!.input.text, expected);

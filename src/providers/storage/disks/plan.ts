@@ -21,14 +21,14 @@ import type { Disk, Manifest, Partition } from '../../../core/manifest/types.gen
 import { partitionPath, stepIds, type PlanContext } from '../../../core/plan/context.ts';
 import type { Step } from '../../../core/plan/types.ts';
 
-/** Sectors after the last usable LBA of a GPT disk: the backup entries (128 × 128 bytes) and header. */
-export function gptBackupSectors(sectorSize: number): number {
-  return 1 + Math.ceil((128 * 128) / sectorSize);
+/** Sectors after the last usable LBA of a GPT disk: the backup entries (128 bytes each) and header. */
+export function gptBackupSectors(sectorSize: number, entries = 128): number {
+  return 1 + Math.ceil((entries * 128) / sectorSize);
 }
 
 /** The last usable LBA sfdisk gives a new GPT on a disk of this size (sfdisk --json `lastlba`). */
-export function gptLastUsableLba(diskBytes: number, sectorSize: number): number {
-  return Math.floor(diskBytes / sectorSize) - 1 - gptBackupSectors(sectorSize);
+export function gptLastUsableLba(diskBytes: number, sectorSize: number, entries = 128): number {
+  return Math.floor(diskBytes / sectorSize) - 1 - gptBackupSectors(sectorSize, entries);
 }
 
 /** MBR entries hold 32-bit LBAs: nothing can end past sector 2^32 − 1. */
@@ -73,7 +73,7 @@ export function grownDisk(disk: Disk, targetBytes: number, grow: ReadonlySet<str
   const grown = parts.filter((p) => grow.has(p.id));
   if (!disk.table || grown.length === 0) return disk;
   const sector = disk.logicalSectorSize;
-  const lastUsable = disk.table.type === 'gpt' ? gptLastUsableLba(targetBytes, sector) : Math.min(Math.floor(targetBytes / sector) - 1, MBR_LAST_SECTOR);
+  const lastUsable = disk.table.type === 'gpt' ? gptLastUsableLba(targetBytes, sector, disk.table.tableLength) : Math.min(Math.floor(targetBytes / sector) - 1, MBR_LAST_SECTOR);
   const sizes = new Map<string, number>();
   for (const p of grown) {
     const container = containerOf(disk, p);
@@ -132,6 +132,7 @@ export function sfdiskScript(disk: Disk, diskPath: string): string {
   if (t.type === 'gpt') {
     if (t.firstLba !== undefined) header.push(`first-lba: ${t.firstLba}`);
     if (t.lastLba !== undefined) header.push(`last-lba: ${t.lastLba}`);
+    if (t.tableLength !== undefined) header.push(`table-length: ${t.tableLength}`);
   }
   header.push(`sector-size: ${disk.logicalSectorSize}`);
   // Sorted by number: MBR primary and extended partitions (1–4) come before the logical ones,
