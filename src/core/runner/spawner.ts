@@ -108,6 +108,13 @@ interface Pending {
 
 const hex = (s: string): string => Buffer.from(s, 'utf8').toString('hex');
 
+/** One exit listener for every helper of the process (a test may start dozens). */
+const toRemove = new Set<string>();
+function removeAtExit(dir: string): void {
+  if (toRemove.size === 0) process.once('exit', () => toRemove.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  toRemove.add(dir);
+}
+
 /**
  * Output directories of sysmanifest processes that no longer exist (killed together with
  * their helper, so nobody removed them): ours (same owner), real directories, dead pid.
@@ -165,7 +172,7 @@ export class Spawner {
     // 'close', not 'exit': by then every line it wrote ("ready" too) has been read.
     this.child.on('close', (code, signal) => this.fail(new Error(`the spawn helper exited (${signal ?? code})`), this.ready));
     this.child.stdin.on('error', (e) => this.fail(e, this.ready));
-    process.once('exit', () => rmSync(this.dir, { recursive: true, force: true }));
+    removeAtExit(this.dir);
   }
 
   /** Runs argv; `input` (at most MAX_INPUT bytes) is its stdin, /dev/null without it. */
