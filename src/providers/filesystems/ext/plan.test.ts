@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture } from '../../../core/runner/fake.ts';
 import { UserError } from '../../../core/errors.ts';
-import type { Filesystem, Manifest } from '../../../core/manifest/types.gen.ts';
-import { buildPlanContext } from '../../../core/plan/context.ts';
+import type { Filesystem } from '../../../core/manifest/types.gen.ts';
+import { twoDiskContext } from '../testing.ts';
 import { parseDumpe2fs } from './parse.ts';
 import { captureExt } from './capture.ts';
 import { plan } from './plan.ts';
@@ -11,20 +11,7 @@ import { plan } from './plan.ts';
 const fx = (name: string): string => fixture(import.meta.url, `__fixtures__/${name}`);
 
 /** disk0 with partition 1 (→ /dev/vdb1 after table:disk0), disk1 bare (→ /dev/vdc). */
-function context(filesystems: Filesystem[]) {
-  const manifest = {
-    apiVersion: 'sysmanifest/v1',
-    host: { hostname: 'h' },
-    storage: {
-      disks: [
-        { id: 'disk0', match: {}, logicalSectorSize: 512, physicalSectorSize: 512, partitions: [{ id: 'disk0p1', number: 1 }] },
-        { id: 'disk1', match: {}, logicalSectorSize: 512, physicalSectorSize: 512 },
-      ],
-      filesystems,
-    },
-  } as unknown as Manifest;
-  return buildPlanContext(manifest, { disk0: '/dev/vdb', disk1: '/dev/vdc' }, new Set());
-}
+const context = (filesystems: Filesystem[]) => twoDiskContext(filesystems, { disk0: '/dev/vdb', disk1: '/dev/vdc' });
 
 test('ext4 with non-default mke2fs/tune2fs settings: exact mke2fs, tune2fs and debugfs argv', () => {
   const fs = captureExt('disk0p1', 'ext4', parseDumpe2fs(fx('ext4-custom.dumpe2fs')));

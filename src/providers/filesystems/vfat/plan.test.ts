@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fixture } from '../../../core/runner/fake.ts';
-import type { Filesystem, Manifest } from '../../../core/manifest/types.gen.ts';
-import { buildPlanContext } from '../../../core/plan/context.ts';
+import type { Filesystem } from '../../../core/manifest/types.gen.ts';
+import { twoDiskContext } from '../testing.ts';
 import { parseBlkidExport } from '../../storage/inventory/parse.ts';
 import { captureVfat } from './capture.ts';
 import { parseBootSector } from './parse.ts';
@@ -12,20 +12,7 @@ import { plan } from './plan.ts';
 const captured = (name: string, on: string): Filesystem =>
   captureVfat(on, parseBlkidExport(fixture(import.meta.url, `__fixtures__/${name}.blkid`)), parseBootSector(new Uint8Array(readFileSync(new URL(`__fixtures__/${name}.bin`, import.meta.url)))));
 
-function context(filesystems: Filesystem[]) {
-  const manifest = {
-    apiVersion: 'sysmanifest/v1',
-    host: { hostname: 'h' },
-    storage: {
-      disks: [
-        { id: 'disk0', match: {}, logicalSectorSize: 512, physicalSectorSize: 512, partitions: [{ id: 'disk0p1', number: 1 }] },
-        { id: 'disk1', match: {}, logicalSectorSize: 512, physicalSectorSize: 512 },
-      ],
-      filesystems,
-    },
-  } as unknown as Manifest;
-  return buildPlanContext(manifest, { disk0: '/dev/sdb', disk1: '/dev/sdc' }, new Set());
-}
+const context = (filesystems: Filesystem[]) => twoDiskContext(filesystems, { disk0: '/dev/sdb', disk1: '/dev/sdc' });
 
 test('FAT16 on a partition: every BPB field mkfs.fat takes, size in KiB', () => {
   const [step] = plan(context([captured('vfat16', 'disk0p1')]));
