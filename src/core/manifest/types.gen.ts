@@ -701,7 +701,7 @@ export interface ExtParams {
    */
   inodesPerGroup: number;
   /**
-   * "Filesystem features", sorted (mke2fs -O).
+   * "Filesystem features", sorted (mke2fs -O); without the state the kernel sets and clears (needs_recovery while mounted or after a crash, orphan_present).
    */
   features: string[];
   /**

@@ -5,6 +5,7 @@ import { ParseError } from '../../../core/errors.ts';
 import { fakeContext, fakeDevice } from '../testing.ts';
 import { parseDumpe2fs } from './parse.ts';
 import { provider } from './index.ts';
+import { captureExt } from './capture.ts';
 
 const fx = (name: string): string => fixture(import.meta.url, `__fixtures__/${name}`);
 
@@ -87,4 +88,14 @@ test('contribute: one entry per ext device in scope; unreadable ones are unsuppo
 test('a failing dumpe2fs is an error, never an empty section', async () => {
   const runner = new FakeRunner({ commands: { 'dumpe2fs -h /dev/loop3': { exitCode: 1, stderr: 'dumpe2fs: Bad magic number in super-block' } } });
   await assert.rejects(provider.contribute(fakeContext(runner, [fakeDevice('loop3', { TYPE: 'ext4' })])), /Bad magic number/);
+});
+
+test('a mounted ext4: needs_recovery (mount state) is not captured; the journal features the kernel added are', () => {
+  const mounted = parseDumpe2fs(fx('ext4-mounted.dumpe2fs'));
+  assert.ok(mounted.params.features.includes('needs_recovery'), 'the fixture is of a mounted filesystem');
+  const fs = captureExt('disk0', 'ext4', mounted);
+  assert.deepEqual(fs.ext!.features, mounted.params.features.filter((f) => f !== 'needs_recovery'));
+  assert.deepEqual(fs.ext!.journalFeatures, ['journal_64bit', 'journal_checksum_v3']);
+  // The same filesystem unmounted (ext4-default: mkfs.ext4 -q of the same version) has the same features.
+  assert.deepEqual(fs.ext!.features, parseDumpe2fs(fx('ext4-default.dumpe2fs')).params.features);
 });
