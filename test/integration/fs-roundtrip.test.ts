@@ -13,6 +13,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostMutatingRunner, hostReadOnlyRunner } from '../../src/core/runner/exec.ts';
 import type { MutatingRunner } from '../../src/core/runner/types.ts';
+import { crashingRunner } from '../lib/crash.ts';
 import type { Filesystem, Manifest, Swap } from '../../src/core/manifest/types.gen.ts';
 import { diffValues, formatDifference } from '../../src/core/manifest/diff.ts';
 import { buildPlanContext } from '../../src/core/plan/context.ts';
@@ -317,25 +318,6 @@ test('round trip: btrfs with nested/ro subvolumes, an id gap, snapshots, nodatac
   }
 });
 
-/**
- * Runs the real commands, but "crashes" at the k-th mutating one: `after` it ran (the journal
- * has no "done": the check must recognise the finished work) or `before` it (nothing happened:
- * the check must say so, and the step runs again).
- */
-function crashingRunner(k: number, when: 'before' | 'after'): MutatingRunner {
-  const real = hostMutatingRunner();
-  const wrapper = Object.create(real) as MutatingRunner;
-  let count = 0;
-  (wrapper as { mutate: MutatingRunner['mutate'] }).mutate = async (argv, options) => {
-    count++;
-    if (count === k && when === 'before') throw new Error(`injected crash before mutation ${k}: ${argv.join(' ')}`);
-    const r = await real.mutate(argv, options);
-    if (count === k) throw new Error(`injected crash after mutation ${k}: ${argv.join(' ')}`);
-    return r;
-  };
-  return wrapper;
-}
-
 test('btrfs rebuild interrupted at each step in turn (before and after it ran), then resumed with the same journal, ends identical', { skip }, async () => {
   assert.ok(btrfsOriginal, 'the btrfs round trip (above) must have run first');
   const { manifest, captured, view } = btrfsOriginal;
@@ -348,7 +330,7 @@ test('btrfs rebuild interrupted at each step in turn (before and after it ran), 
       const b = lab.disk(512 * MiB, { name: 'blank' });
       const what = `crash ${when} step ${k}`;
       try {
-        await assert.rejects(rebuild(lab, btrfs, manifest, b, crashingRunner(k, when)), new RegExp(`injected crash ${when} mutation ${k}:`));
+        await assert.rejects(rebuild(lab, btrfs, manifest, b, crashingRunner((_, n) => (n === k ? when : undefined))), new RegExp(`injected crash ${when} mutation ${k}:`));
         const resumed = await rebuild(lab, btrfs, manifest, b);
         const crashed = resumed.plan.steps[k - 1]!;
         // Finished work is recognised by the step's check; a step without one, or whose work

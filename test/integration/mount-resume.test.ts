@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { hostMutatingRunner } from '../../src/core/runner/exec.ts';
 import type { MutatingRunner } from '../../src/core/runner/types.ts';
+import { crashingRunner } from '../lib/crash.ts';
 import type { Manifest } from '../../src/core/manifest/types.gen.ts';
 import { rebuildStorage, type RebuildIO, type RebuildOptions } from '../../src/services/rebuild/rebuild.ts';
 import { cli } from '../lib/cli.ts';
@@ -74,17 +75,10 @@ after(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-/** Runs the real commands, but throws right after the k-th `mount` command ran. */
+/** The real commands; cut right after the k-th `mount` ran. */
 function crashAfterMount(k: number): MutatingRunner {
-  const real = hostMutatingRunner();
-  const wrapper = Object.create(real) as MutatingRunner;
   let mounts = 0;
-  (wrapper as { mutate: MutatingRunner['mutate'] }).mutate = async (argv, options) => {
-    const r = await real.mutate(argv, options);
-    if (argv[0] === 'mount' && ++mounts === k) throw new Error(`injected crash after ${argv.join(' ')}`);
-    return r;
-  };
-  return wrapper;
+  return crashingRunner((argv) => (argv[0] === 'mount' && ++mounts === k ? 'after' : undefined));
 }
 
 const io: RebuildIO = { confirm: async () => true, passphrase: async () => assert.fail('no LUKS here') };
@@ -95,7 +89,7 @@ test('rebuild killed right after each mount in turn, then resumed: every filesys
     const target = join(tmp, `target${k}`);
     targets.push(target);
     const o: RebuildOptions = { maps: [{ src: 'disk0', dev: b.path }], wipe: [], target, stateDir: join(tmp, `state${k}`), resume: false };
-    await assert.rejects(rebuildStorage(crashAfterMount(k), manifestFile, o, io), /injected crash after mount/);
+    await assert.rejects(rebuildStorage(crashAfterMount(k), manifestFile, o, io), /injected crash after mutation \d+: mount /);
     const crashedAt = MOUNTS[k - 1]![0];
     assert.ok(mountsUnder(target).includes(join(target, crashedAt).replace(/\/$/, '')), `mount ${k} happened before the crash`);
 

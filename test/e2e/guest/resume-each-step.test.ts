@@ -7,7 +7,7 @@
 // the tools' own views and by verify.
 //
 // In-process through the rebuild service (each CLI start costs seconds under TCG), with a
-// runner that throws right after the chosen step's command returned.
+// runner that throws right after the chosen step's command returned (test/lib/crash.ts).
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -17,7 +17,7 @@ import type { Manifest } from '../../../src/core/manifest/types.gen.ts';
 import { readJournal } from '../../../src/core/plan/journal.ts';
 import type { Step } from '../../../src/core/plan/types.ts';
 import { hostMutatingRunner } from '../../../src/core/runner/exec.ts';
-import type { MutatingRunner } from '../../../src/core/runner/types.ts';
+import { crashingRunner } from '../../lib/crash.ts';
 import { rebuildStorage, type RebuildIO, type RebuildOptions } from '../../../src/services/rebuild/rebuild.ts';
 import { diskBySerial, guestUnavailable, holders, run, Steps, Teardown, wipeDisks } from './lib.ts';
 import { blkidView, luks2View, lvmView, tableView } from './views.ts';
@@ -25,23 +25,6 @@ import { blkidView, luks2View, lvmView, tableView } from './views.ts';
 const skip = guestUnavailable();
 const KEY = 'e2e-not-a-secret';
 const PBKDF = ['--pbkdf', 'pbkdf2', '--pbkdf-force-iterations', '1000'];
-
-/** Runs the real commands and throws right after the first one equal to `argv` returned. */
-function crashAfter(argv: readonly string[]): MutatingRunner {
-  const real = hostMutatingRunner();
-  const wrapper = Object.create(real) as MutatingRunner;
-  const key = JSON.stringify(argv);
-  let fired = false;
-  (wrapper as { mutate: MutatingRunner['mutate'] }).mutate = async (a, options) => {
-    const r = await real.mutate(a, options);
-    if (!fired && JSON.stringify(a) === key) {
-      fired = true;
-      throw new Error(`injected power cut after ${a.join(' ')}`);
-    }
-    return r;
-  };
-  return wrapper;
-}
 
 test('guest: rebuild cut off right after each step in turn (journal not told), resumed each time: ends identical, no step done twice', { skip, timeout: 1_200_000 }, async (t) => {
   const steps = new Steps();
@@ -113,8 +96,9 @@ test('guest: rebuild cut off right after each step in turn (journal not told), r
     for (let k = 0; plan === undefined || k < plan.length; k++) {
       const argv = plan ? plan[k]!.argv : undefined;
       // The first run crashes after its first step; its plan is read back from the state dir.
-      const runner = argv ? crashAfter(argv) : crashAfterFirst();
-      await assert.rejects(rebuildStorage(runner, manifestFile, { ...o, resume: k > 0 }, io), /injected power cut after/, `step ${k + 1}`);
+      const same = (a: readonly string[]): boolean => JSON.stringify(a) === JSON.stringify(argv);
+      const runner = crashingRunner((a, n) => ((argv ? same(a) : n === 1) ? 'after' : undefined));
+      await assert.rejects(rebuildStorage(runner, manifestFile, { ...o, resume: k > 0 }, io), /injected crash after mutation/, `step ${k + 1}`);
       plan ??= (JSON.parse(readFileSync(`${tmp}/state/plan.json`, 'utf8')) as { steps: Step[] }).steps;
       if (k > 0) outcome.push(resolution(await readJournal(journal), plan[k - 1]!));
     }
@@ -140,17 +124,6 @@ test('guest: rebuild cut off right after each step in turn (journal not told), r
     td.run();
     steps.mark('cleanup');
     t.diagnostic(`times: ${steps}`);
-  }
-
-  /** The first run: crash after whatever its first disk-changing command is. */
-  function crashAfterFirst(): MutatingRunner {
-    const real = hostMutatingRunner();
-    const wrapper = Object.create(real) as MutatingRunner;
-    (wrapper as { mutate: MutatingRunner['mutate'] }).mutate = async (a, options) => {
-      await real.mutate(a, options);
-      throw new Error(`injected power cut after ${a.join(' ')}`);
-    };
-    return wrapper;
   }
 
   /** What the resume did with the step cut off before it: "checked", or "ran again". */
