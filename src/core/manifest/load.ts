@@ -1,13 +1,19 @@
 // load (yaml) → apiVersion → validate (ajv) → cross-field rules → typed Manifest.
 // Every user mistake becomes one UserError naming the file, the line and the manifest path.
 import { readFile } from 'node:fs/promises';
-import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { UserError } from '../errors.ts';
 import type { Manifest } from './types.gen.ts';
 import { checkRules } from './rules.ts';
+import { checkScalars } from './scalars.ts';
 import { formatPath, validateSchema } from './validate.ts';
 
 export const API_VERSION = 'sysmanifest/v1';
+
+/** The largest manifest read: a real one is tens of KiB; 40,000 partitions are about 8 MiB. */
+export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+/** Aliases a manifest may use (capture writes none; a hand-edited one may use a few). */
+export const MAX_ALIASES = 100;
 
 export interface Located {
   readonly path: readonly (string | number)[];
@@ -44,10 +50,52 @@ export async function readManifestText(file: string): Promise<string> {
   }
 }
 
+/**
+ * The document as plain data. Aliases are resolved here, so their abuse is refused here: one
+ * that names no anchor, and more than MAX_ALIASES of them (a "billion laughs" document
+ * expands exponentially: yaml's own maxAliasCount stops it with a ReferenceError).
+ */
+function toPlain(doc: Document, lc: LineCounter, file: string): unknown {
+  let aliases = 0;
+  let problem: string | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      aliases++;
+      const at = node.range ? `:${lc.linePos(node.range[0]).line}` : '';
+      if (node.resolve(doc) === undefined) {
+        problem = `${file}${at}: the alias *${node.source} names no anchor defined before it`;
+        return visit.BREAK;
+      }
+      if (aliases > MAX_ALIASES) {
+        problem = `${file}${at}: more than ${MAX_ALIASES} YAML aliases; a manifest needs none`;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  if (problem) throw new UserError('MANIFEST_YAML', problem, { hint: 'write the values out instead of using YAML anchors and aliases' });
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (e) {
+    if (e instanceof ReferenceError || e instanceof RangeError) throw new UserError('MANIFEST_YAML', `${file}: ${e.message}`, { hint: 'write the values out instead of using YAML anchors and aliases' });
+    throw e;
+  }
+}
+
 /** Parse and check a manifest given as text; `file` is only used in messages. */
 export function parseManifest(text: string, file: string): Manifest {
+  if (text.length > MAX_MANIFEST_BYTES) {
+    throw new UserError('MANIFEST_YAML', `${file}: is ${text.length} bytes long; a manifest may be at most ${MAX_MANIFEST_BYTES} bytes`, { hint: 'is this the right file? a manifest is a few KiB to a few MiB' });
+  }
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  } catch (e) {
+    // The parser recurses per nesting level: thousands of nested [ or { exhaust the stack.
+    if (e instanceof RangeError) throw new UserError('MANIFEST_YAML', `${file}: not valid YAML: nested too deeply`, { hint: 'a manifest nests a few levels; check the file' });
+    throw e;
+  }
   if (doc.errors.length > 0) {
     const msgs = doc.errors.map((e) => {
       const pos = lc.linePos(e.pos[0]);
@@ -55,7 +103,7 @@ export function parseManifest(text: string, file: string): Manifest {
     });
     throw new UserError('MANIFEST_YAML', `not valid YAML:\n${msgs.join('\n')}`, { hint: 'fix the YAML syntax at the line shown (indentation, a missing colon or quote)' });
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  const value = toPlain(doc, lc, file);
   if (!isMap(doc.contents) || value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new UserError('MANIFEST_SCHEMA', `${file}: a manifest is a YAML mapping (apiVersion:, host:, storage: …), this is not one`);
   }
@@ -67,6 +115,12 @@ export function parseManifest(text: string, file: string): Manifest {
       `${file}${line ? `:${line}` : ''}: apiVersion: ${api === undefined ? 'is missing' : `${JSON.stringify(api)} is not known`}; this sysmanifest reads ${API_VERSION}`,
       { hint: api === undefined ? `add "apiVersion: ${API_VERSION}" at the top` : 'use a sysmanifest release that knows this apiVersion' },
     );
+  }
+  const scalarIssues = checkScalars(value);
+  if (scalarIssues.length > 0) {
+    throw new UserError('MANIFEST_SCHEMA', `has values sysmanifest refuses:\n${located(file, doc, lc, scalarIssues)}`, {
+      hint: 'fix the values listed (a manifest written by capture never has them: was it edited or tampered with?)',
+    });
   }
   const schemaIssues = validateSchema(value);
   if (schemaIssues.length > 0) {

@@ -65,7 +65,13 @@ test('a document that is not a mapping is refused', () => {
 });
 
 test('length limits are checked (the precompiled validator has its runtime helpers)', () => {
-  const e = errorOf(() => parseManifest('apiVersion: sysmanifest/v1\nhost:\n  hostname: ""\n', 'len.yaml'));
+  const e = errorOf(() => parseManifest(`apiVersion: sysmanifest/v1\nhost:\n  hostname: a\nstorage:\n  luks:\n    - {id: l, on: x, label: ${'x'.repeat(48)}}\n`, 'len.yaml'));
   assert.equal(e.code, 'MANIFEST_SCHEMA');
-  assert.match(e.message, /len\.yaml:3: host\.hostname: must NOT have fewer than 1 characters/);
+  assert.match(e.message, /len\.yaml:6: storage\.luks\[0\]\.label: must NOT have more than 47 characters/);
+});
+
+test('a pattern is explained in words, not shown as a regular expression', () => {
+  const e = errorOf(() => parseManifest('apiVersion: sysmanifest/v1\nhost:\n  hostname: ""\n', 'host.yaml'));
+  assert.match(e.message, /host\.yaml:3: host\.hostname: is not valid: must be a host name \(hostname\(7\)\)/);
+  assert.doesNotMatch(e.message, /pattern/);
 });

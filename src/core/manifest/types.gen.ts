@@ -74,6 +74,9 @@ export interface Manifest {
   datasets?: Dataset[];
 }
 export interface Host {
+  /**
+   * A host name (hostname(7)): letters, digits, . _ -, at most 64 characters, starting with a letter or digit.
+   */
   hostname: string;
   os?: OsRelease;
   /**
@@ -245,7 +248,7 @@ export interface MdArray {
    */
   name?: string;
   /**
-   * Homehost part of the superblock name `homehost:name` (mdadm --create --homehost); absent when the name has none.
+   * A host name (hostname(7)): letters, digits, . _ -, at most 64 characters, starting with a letter or digit.
    */
   homehost?: string;
   /**
@@ -287,6 +290,8 @@ export interface MdArray {
   members?: MdMember[];
   /**
    * Manifest ids of spare devices (--spare-devices), sorted.
+   *
+   * Items: A manifest id: letters, digits and ._:/+- ; never a `.` or `..` component.
    */
   spares?: string[];
   unsupported?: Unsupported;
@@ -327,11 +332,11 @@ export interface MdMember {
  */
 export interface LuksVolume {
   /**
-   * `luks-<on>`: the id of the device it sits on, prefixed (see src/providers/storage/ids.ts).
+   * A manifest id: letters, digits and ._:/+- ; never a `.` or `..` component.
    */
   id: string;
   /**
-   * Manifest id of the device holding the LUKS header (partition, disk, md array, LV).
+   * A manifest id: letters, digits and ._:/+- ; never a `.` or `..` component.
    */
   on: string;
   /**
@@ -389,6 +394,8 @@ export interface LuksVolume {
   integrity?: string;
   /**
    * LUKS2 persistent activation flags (config.flags, e.g. allow-discards; set by open --persistent), sorted.
+   *
+   * Items: A value handed to a tool as one argument or option value (a cipher, a hash, a profile, a feature): letters, digits and _.:,()+@=/- , never starting with - .
    */
   flags?: string[];
   /**
@@ -397,6 +404,8 @@ export interface LuksVolume {
   keyslots?: number;
   /**
    * LUKS2 token types (e.g. systemd-tpm2, luks2-keyring), sorted; one entry per token. Token contents are not recorded.
+   *
+   * Items: A value handed to a tool as one argument or option value (a cipher, a hash, a profile, a feature): letters, digits and _.:,()+@=/- , never starting with - .
    */
   tokens?: string[];
   /**
@@ -470,11 +479,13 @@ export interface LvmVolumeGroup {
    */
   metadataCopies?: string;
   /**
-   * vg_systemid (vgcreate --systemid); absent when none.
+   * A value handed to a tool as one argument or option value (a cipher, a hash, a profile, a feature): letters, digits and _.:,()+@=/- , never starting with - .
    */
   systemId?: string;
   /**
    * VG tags (vgcreate --addtag), sorted.
+   *
+   * Items: An LVM tag (lvm(8): A-Z a-z 0-9 _ + . - / = ! : & #).
    */
   tags?: string[];
   /**
@@ -489,7 +500,7 @@ export interface LvmVolumeGroup {
 }
 export interface LvmPhysicalVolume {
   /**
-   * Manifest id of the device the PV label is on (found by pv_major:pv_minor).
+   * A manifest id: letters, digits and ._:/+- ; never a `.` or `..` component.
    */
   on: string;
   /**
@@ -514,6 +525,8 @@ export interface LvmPhysicalVolume {
   bootloaderAreaSize?: number;
   /**
    * PV tags, sorted; absent when none.
+   *
+   * Items: An LVM tag (lvm(8): A-Z a-z 0-9 _ + . - / = ! : & #).
    */
   tags?: string[];
 }
@@ -523,7 +536,7 @@ export interface LvmLogicalVolume {
    */
   name: string;
   /**
-   * Manifest id `vg/lv`.
+   * A manifest id: letters, digits and ._:/+- ; never a `.` or `..` component.
    */
   id: string;
   /**
@@ -540,6 +553,8 @@ export interface LvmLogicalVolume {
   size: number;
   /**
    * LV tags (lvcreate --addtag), sorted; absent when none.
+   *
+   * Items: An LVM tag (lvm(8): A-Z a-z 0-9 _ + . - / = ! : & #).
    */
   tags?: string[];
   /**
@@ -594,7 +609,7 @@ export interface LvmSegment {
    */
   size: number;
   /**
-   * Segment type (segtype): linear, striped, thin-pool, thin, raid1, …
+   * A value handed to a tool as one argument or option value (a cipher, a hash, a profile, a feature): letters, digits and _.:,()+@=/- , never starting with - .
    */
   type: string;
   /**
@@ -616,7 +631,7 @@ export interface LvmSegment {
 }
 export interface LvmArea {
   /**
-   * Manifest id of the PV (its `on`).
+   * A manifest id: letters, digits and ._:/+- ; never a `.` or `..` component.
    */
   pv?: string;
   /**
@@ -643,11 +658,13 @@ export interface Unsupported1 {
  */
 export interface Filesystem {
   /**
-   * Manifest id of the block device the filesystem sits on (for a multi-device btrfs: the device with the lowest devid).
+   * A manifest id: letters, digits and ._:/+- ; never a `.` or `..` component.
    */
   on: string;
   /**
    * btrfs only: manifest ids of all devices of the filesystem, in devid order.
+   *
+   * Items: A manifest id: letters, digits and ._:/+- ; never a `.` or `..` component.
    */
   devices?: string[];
   /**
@@ -702,14 +719,20 @@ export interface ExtParams {
   inodesPerGroup: number;
   /**
    * "Filesystem features", sorted (mke2fs -O); without the state the kernel sets and clears (needs_recovery while mounted or after a crash, orphan_present).
+   *
+   * Items: A value handed to a tool as one argument or option value (a cipher, a hash, a profile, a feature): letters, digits and _.:,()+@=/- , never starting with - .
    */
   features: string[];
   /**
    * "Filesystem flags", sorted (signed_/unsigned_directory_hash, test_fs).
+   *
+   * Items: A value handed to a tool as one argument or option value (a cipher, a hash, a profile, a feature): letters, digits and _.:,()+@=/- , never starting with - .
    */
   flags: string[];
   /**
    * "Default mount options", sorted; empty for (none) (tune2fs -o).
+   *
+   * Items: A value handed to a tool as one argument or option value (a cipher, a hash, a profile, a feature): letters, digits and _.:,()+@=/- , never starting with - .
    */
   defaultMountOptions: string[];
   /**
@@ -765,7 +788,7 @@ export interface ExtParams {
    */
   raidStripeWidth?: number;
   /**
-   * "Default directory hash" (mke2fs -E hash_alg=, tune2fs -E hash_alg=).
+   * A value handed to a tool as one argument or option value (a cipher, a hash, a profile, a feature): letters, digits and _.:,()+@=/- , never starting with - .
    */
   hashAlgorithm?: string;
   /**
@@ -777,11 +800,11 @@ export interface ExtParams {
    */
   checksumSeed?: string;
   /**
-   * "Character encoding" (casefold; mke2fs -E encoding=).
+   * A value handed to a tool as one argument or option value (a cipher, a hash, a profile, a feature): letters, digits and _.:,()+@=/- , never starting with - .
    */
   encoding?: string;
   /**
-   * "Character encoding flags" (mke2fs -E encoding_flags=).
+   * A value handed to a tool as one argument or option value (a cipher, a hash, a profile, a feature): letters, digits and _.:,()+@=/- , never starting with - .
    */
   encodingFlags?: string;
   /**
@@ -798,6 +821,8 @@ export interface ExtParams {
   journalFastCommitBlocks?: number;
   /**
    * "Journal features", sorted.
+   *
+   * Items: A value handed to a tool as one argument or option value (a cipher, a hash, a profile, a feature): letters, digits and _.:,()+@=/- , never starting with - .
    */
   journalFeatures?: string[];
   /**
@@ -906,7 +931,7 @@ export interface XfsData {
  */
 export interface XfsNaming {
   /**
-   * Directory version (-n version=).
+   * A value handed to a tool as one argument or option value (a cipher, a hash, a profile, a feature): letters, digits and _.:,()+@=/- , never starting with - .
    */
   version: string;
   /**
@@ -960,7 +985,7 @@ export interface XfsLog {
  */
 export interface XfsRealtime {
   /**
-   * "none", or "external"/a device name when a realtime device exists (-r rtdev=).
+   * A value handed to a tool as one argument or option value (a cipher, a hash, a profile, a feature): letters, digits and _.:,()+@=/- , never starting with - .
    */
   device: string;
   /**
@@ -989,7 +1014,7 @@ export interface BtrfsParams {
    */
   sectorsize: number;
   /**
-   * Checksum algorithm (mkfs.btrfs --csum).
+   * A value handed to a tool as one argument or option value (a cipher, a hash, a profile, a feature): letters, digits and _.:,()+@=/- , never starting with - .
    */
   csumType: string;
   /**
@@ -1009,14 +1034,23 @@ export interface BtrfsParams {
   /**
    * Path of the default subvolume (btrfs subvolume set-default); "" is the top level.
    */
-  defaultSubvolume: string;
+  defaultSubvolume: '' | string;
 }
 /**
  * Superblock feature flags by name, sorted (mkfs.btrfs -O / -R).
  */
 export interface BtrfsFeatures {
+  /**
+   * Items: A value handed to a tool as one argument or option value (a cipher, a hash, a profile, a feature): letters, digits and _.:,()+@=/- , never starting with - .
+   */
   compat: string[];
+  /**
+   * Items: A value handed to a tool as one argument or option value (a cipher, a hash, a profile, a feature): letters, digits and _.:,()+@=/- , never starting with - .
+   */
   compatRo: string[];
+  /**
+   * Items: A value handed to a tool as one argument or option value (a cipher, a hash, a profile, a feature): letters, digits and _.:,()+@=/- , never starting with - .
+   */
   incompat: string[];
 }
 /**
@@ -1028,6 +1062,9 @@ export interface BtrfsProfiles {
   system?: string;
 }
 export interface BtrfsDevice {
+  /**
+   * A manifest id: letters, digits and ._:/+- ; never a `.` or `..` component.
+   */
   on: string;
   /**
    * dev_item.devid
@@ -1150,7 +1187,7 @@ export interface VfatParams {
  */
 export interface Swap {
   /**
-   * Manifest id of the block device the swap area sits on.
+   * A manifest id: letters, digits and ._:/+- ; never a `.` or `..` component.
    */
   on: string;
   /**
@@ -1198,7 +1235,7 @@ export interface FstabEntry {
    */
   spec: string;
   /**
-   * Manifest id of the device the spec names, when it resolves to a captured device (by blkid UUID/LABEL/PART_ENTRY_UUID/PART_ENTRY_NAME, dm name, kernel name). Absent for pseudo and network filesystems, and for devices outside the capture.
+   * A manifest id: letters, digits and ._:/+- ; never a `.` or `..` component.
    */
   device?: string;
   /**
@@ -1232,7 +1269,7 @@ export interface CrypttabEntry {
    */
   spec: string;
   /**
-   * Manifest id of the encrypted device, when the spec resolves to a captured device.
+   * A manifest id: letters, digits and ._:/+- ; never a `.` or `..` component.
    */
   device?: string;
   /**

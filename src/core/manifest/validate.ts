@@ -1,6 +1,7 @@
 // Schema validation with ajv (2020-12). Errors are reported in manifest paths
 // (storage.disks[0].partitions[2].start), never as JSON pointers.
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import common from '../../../schemas/common.schema.json' with { type: 'json' };
 import { validateManifest as precompiled } from './validator.gen.js';
 
 export interface SchemaIssue {
@@ -36,6 +37,14 @@ export function formatPath(path: readonly (string | number)[]): string {
   return out || '(document)';
 }
 
+// A pattern is no message for a person: "must match pattern ^(?!\.\.?$)…". The shared
+// definitions in common.schema.json say in words what they accept; their text is shown instead.
+const PATTERN_TEXT: ReadonlyMap<string, string> = new Map(
+  Object.values(common.$defs as Record<string, { pattern?: string; description?: string }>)
+    .filter((d) => d.pattern !== undefined && d.description !== undefined)
+    .map((d) => [d.pattern!, d.description!.replace(/^An? /, (a) => a.toLowerCase()).replace(/\.$/, '')]),
+);
+
 function describe(e: ErrorObject): { extra?: string | number; message: string } {
   switch (e.keyword) {
     case 'additionalProperties': {
@@ -50,6 +59,10 @@ function describe(e: ErrorObject): { extra?: string | number; message: string } 
       return { message: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}` };
     case 'const':
       return { message: `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}` };
+    case 'pattern': {
+      const text = PATTERN_TEXT.get((e.params as { pattern: string }).pattern);
+      return { message: text ? `is not valid: must be ${text}` : (e.message ?? 'fails its pattern') };
+    }
     case 'minimum':
       return { message: (e.params as { limit: number }).limit === 1 ? 'must be a positive integer' : (e.message ?? 'is out of range') };
     default:
