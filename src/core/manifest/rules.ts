@@ -1,18 +1,15 @@
-// Cross-field rules the schema cannot express, as one list of small functions. Each returns
-// issues located by manifest path. They read the manifest loosely (records), so that a rule
-// never crashes on a document that passed the schema but is odd in a way the rule does not
-// care about.
+// Cross-field rules the schema cannot express, as one list of small functions (one module
+// per area under rules/). Each returns issues located by manifest path. They read the
+// manifest loosely (records), so that a rule never crashes on a document that passed the
+// schema but is odd in a way the rule does not care about. Every accepted manifest either
+// plans or is refused here: the fuzzer (test/fuzz/) holds the planners to that.
 import type { Manifest } from './types.gen.ts';
+import { disksRule } from './rules/disks.ts';
+import { filesystemsRule, mountPointsRule } from './rules/fs.ts';
+import { luksRule, lvmRule, mdRule, oneConsumerRule, uniqueIdentitiesRule } from './rules/stack.ts';
+import { arr, rec, type RuleIssue } from './rules/util.ts';
 
-export interface RuleIssue {
-  readonly path: readonly (string | number)[];
-  readonly message: string;
-}
-
-type Rec = Record<string, unknown>;
-const arr = (v: unknown): Rec[] => (Array.isArray(v) ? (v as Rec[]) : []);
-const rec = (v: unknown): Rec => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Rec) : {});
-const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+export type { RuleIssue } from './rules/util.ts';
 
 interface Declared {
   readonly id: string;
@@ -54,9 +51,13 @@ export function references(m: Manifest): Declared[] {
   });
   arr(s.luks).forEach((l, i) => ref(l.on, ['storage', 'luks', i, 'on']));
   arr(rec(s.lvm).vgs).forEach((vg, i) => arr(vg.pvs).forEach((pv, j) => ref(pv.on, ['storage', 'lvm', 'vgs', i, 'pvs', j, 'on'])));
+  arr(rec(s.lvm).vgs).forEach((vg, i) =>
+    arr(vg.lvs).forEach((lv, j) => arr(lv.segments).forEach((seg, k) => arr(seg.areas).forEach((a, l) => ref(a.pv, ['storage', 'lvm', 'vgs', i, 'lvs', j, 'segments', k, 'areas', l, 'pv'])))),
+  );
   arr(s.filesystems).forEach((f, i) => {
     ref(f.on, ['storage', 'filesystems', i, 'on']);
     arr(f.devices).forEach((d, j) => ref(typeof d === 'string' ? d : d.on, ['storage', 'filesystems', i, 'devices', j]));
+    arr(rec(f.btrfs).devices).forEach((d, j) => ref(d.on, ['storage', 'filesystems', i, 'btrfs', 'devices', j, 'on']));
   });
   arr(s.swap).forEach((w, i) => ref(w.on, ['storage', 'swap', i, 'on']));
   const mounts = rec(m.mounts);
@@ -83,40 +84,18 @@ const referencesResolve = (m: Manifest): RuleIssue[] => {
     .map((r) => ({ path: r.path, message: `refers to "${r.id}", which is not declared anywhere in storage` }));
 };
 
-const partitionsFit = (m: Manifest): RuleIssue[] => {
-  const issues: RuleIssue[] = [];
-  arr(rec(m.storage).disks).forEach((d, i) => {
-    const table = rec(d.table);
-    const sector = num(d.logicalSectorSize) ?? 512;
-    const size = num(rec(d.match).sizeBytes);
-    const first = num(table.firstLba) ?? 1;
-    const last = num(table.lastLba) ?? (size !== undefined ? Math.floor(size / sector) - 1 : undefined);
-    const parts = arr(d.partitions);
-    const isContainer = (p: Rec): boolean => p.kind === 'extended';
-    parts.forEach((p, j) => {
-      const start = num(p.start);
-      const len = num(p.size);
-      if (start === undefined || len === undefined) return;
-      const here = ['storage', 'disks', i, 'partitions', j];
-      if (start < first) issues.push({ path: [...here, 'start'], message: `starts at sector ${start}, before the first usable sector ${first}` });
-      if (last !== undefined && start + len - 1 > last)
-        issues.push({ path: [...here, 'size'], message: `ends at sector ${start + len - 1}, past the last usable sector ${last} of disk ${String(d.id)} (${start + len - 1 - last} sectors too many)` });
-      parts.forEach((q, k) => {
-        if (k <= j) return;
-        const qs = num(q.start);
-        const ql = num(q.size);
-        if (qs === undefined || ql === undefined) return;
-        // A logical partition lies inside its extended partition by design.
-        if ((isContainer(p) && q.kind === 'logical') || (isContainer(q) && p.kind === 'logical')) return;
-        if (start < qs + ql && qs < start + len)
-          issues.push({ path: [...here, 'start'], message: `overlaps partition ${String(q.id ?? q.number)} (sectors ${qs}–${qs + ql - 1})` });
-      });
-    });
-  });
-  return issues;
-};
-
-export const RULES: ReadonlyArray<(m: Manifest) => RuleIssue[]> = [uniqueIds, referencesResolve, partitionsFit];
+export const RULES: ReadonlyArray<(m: Manifest) => RuleIssue[]> = [
+  uniqueIds,
+  referencesResolve,
+  disksRule,
+  oneConsumerRule,
+  mdRule,
+  luksRule,
+  lvmRule,
+  uniqueIdentitiesRule,
+  filesystemsRule,
+  mountPointsRule,
+];
 
 export function checkRules(m: Manifest): RuleIssue[] {
   return RULES.flatMap((r) => r(m));
