@@ -2,6 +2,7 @@
 # `npm test`: installs what the tests need on a fresh machine, then runs every tier this
 # machine supports in ONE node:test run, and says loudly which tier it skipped and why.
 #   unit         src/**/*.test.ts          always
+#   fuzz         test/fuzz/*.test.ts       always (10,000 mutated manifests; SYSMANIFEST_FUZZ_SEED replays)
 #   integration  test/integration/*.test.ts root + loop devices (partitions, ext/xfs/btrfs/vfat/swap)
 #   e2e          test/e2e/*.test.ts         root + qemu guest (LVM, LUKS, md RAID, rebuilds)
 set -euo pipefail
@@ -27,8 +28,8 @@ echo "== build the bundle the CLI tests and the guest run (npm run build)"
 npm run --silent build
 
 shopt -s globstar nullglob
-files=(src/**/*.test.ts)
-tiers="unit (${#files[@]} files)"
+files=(src/**/*.test.ts test/fuzz/*.test.ts)
+tiers="unit (${#files[@]} files, the manifest fuzzer included)"
 if [ "$(id -u)" != 0 ]; then
   echo "!! SKIPPING integration and e2e tiers: not running as root (they need loop devices / a qemu guest)" >&2
 else

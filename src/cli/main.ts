@@ -1,6 +1,7 @@
 // Argument parsing only: every command calls one service and prints what it returns.
 import { Command, CommanderError } from 'commander';
 import { isUserError } from '../core/errors.ts';
+import { printable } from '../core/text.ts';
 import { registerCapture } from './commands/capture.ts';
 import type { Out } from './commands/common.ts';
 import { registerDiff } from './commands/diff.ts';
@@ -11,7 +12,8 @@ import { registerRebuild } from './commands/rebuild.ts';
 import { registerShow } from './commands/show.ts';
 import { registerValidate } from './commands/validate.ts';
 
-export function buildProgram(out: Out = (s) => process.stdout.write(s)): Command {
+// Everything printed goes through printable(): a manifest value can never drive the terminal.
+export function buildProgram(out: Out = (s) => process.stdout.write(printable(s, { lines: true }))): Command {
   const program = new Command('sysmanifest')
     .description('Record what a Linux machine is in a git-versioned YAML manifest, and rebuild it onto bare disks.')
     .version('0.1.0')
@@ -41,7 +43,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 2; // commander has already printed the message
     }
     if (isUserError(e)) {
-      process.stderr.write(`sysmanifest: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
+      process.stderr.write(printable(`sysmanifest: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`, { lines: true }));
       return e.exitCode;
     }
     process.stderr.write(`sysmanifest: internal error (this is a bug, please report it):\n${(e as Error)?.stack ?? String(e)}\n`);

@@ -4,6 +4,7 @@ import { createElement as h, useEffect, useState } from 'react';
 import { Box, render, Text } from 'ink';
 import type { ApplyEvent } from '../core/plan/apply.ts';
 import type { ProgressSink } from './progress.ts';
+import { printable } from '../core/text.ts';
 
 interface Line {
   readonly id: string;
@@ -20,7 +21,7 @@ export function inkProgress(): ProgressSink {
       push = (e) =>
         setLines((old) => {
           const rest = old.filter((l) => l.id !== e.step.id);
-          const text = e.type === 'start' ? `[${e.index + 1}/${e.total}] ${e.step.title}` : (old.find((l) => l.id === e.step.id)?.text ?? e.step.title);
+          const text = printable(e.type === 'start' ? `[${e.index + 1}/${e.total}] ${e.step.title}` : (old.find((l) => l.id === e.step.id)?.text ?? e.step.title));
           const state = e.type === 'start' ? 'running' : e.type === 'done' ? 'done' : e.type === 'skip' ? 'skip' : 'failed';
           return [...rest, { id: e.step.id, text, state }];
         });

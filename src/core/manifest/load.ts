@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { UserError } from '../errors.ts';
+import { printable } from '../text.ts';
 import type { Manifest } from './types.gen.ts';
 import { checkRules } from './rules.ts';
 import { checkScalars } from './scalars.ts';
@@ -52,18 +53,24 @@ export async function readManifestText(file: string): Promise<string> {
 
 /**
  * The document as plain data. Aliases are resolved here, so their abuse is refused here: one
- * that names no anchor, and more than MAX_ALIASES of them (a "billion laughs" document
+ * that names no anchor, one inside the node it names, and more than MAX_ALIASES of them (a "billion laughs" document
  * expands exponentially: yaml's own maxAliasCount stops it with a ReferenceError).
  */
 function toPlain(doc: Document, lc: LineCounter, file: string): unknown {
   let aliases = 0;
   let problem: string | undefined;
   visit(doc, {
-    Alias(_key, node) {
+    Alias(_key, node, ancestors) {
       aliases++;
       const at = node.range ? `:${lc.linePos(node.range[0]).line}` : '';
-      if (node.resolve(doc) === undefined) {
+      const source = node.resolve(doc);
+      if (source === undefined) {
         problem = `${file}${at}: the alias *${node.source} names no anchor defined before it`;
+        return visit.BREAK;
+      }
+      // An alias inside the node it names would make the data contain itself (endless).
+      if (ancestors.includes(source as never)) {
+        problem = `${file}${at}: the alias *${node.source} lies inside the node it names (a recursive alias)`;
         return visit.BREAK;
       }
       if (aliases > MAX_ALIASES) {
@@ -112,7 +119,7 @@ export function parseManifest(text: string, file: string): Manifest {
     const line = lineOf(doc, lc, ['apiVersion']);
     throw new UserError(
       'MANIFEST_API_VERSION',
-      `${file}${line ? `:${line}` : ''}: apiVersion: ${api === undefined ? 'is missing' : `${JSON.stringify(api)} is not known`}; this sysmanifest reads ${API_VERSION}`,
+      `${file}${line ? `:${line}` : ''}: apiVersion: ${api === undefined ? 'is missing' : `${printable(JSON.stringify(api) ?? String(api))} is not known`}; this sysmanifest reads ${API_VERSION}`,
       { hint: api === undefined ? `add "apiVersion: ${API_VERSION}" at the top` : 'use a sysmanifest release that knows this apiVersion' },
     );
   }

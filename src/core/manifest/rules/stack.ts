@@ -102,6 +102,9 @@ export const lvmRule = (m: Manifest): RuleIssue[] => {
         const sp: Path = [...at, 'segments', k];
         const start = num(seg.start);
         const size = num(seg.size);
+        // LVM metadata counts segments in whole extents (start_extent, extent_count).
+        for (const [key, v] of [['start', start], ['size', size]] as const)
+          if (extent !== undefined && v !== undefined && v % extent !== 0) issues.push({ path: [...sp, key], message: `${v} bytes is not a whole number of ${extent}-byte extents` });
         if (start !== undefined && start !== next) issues.push({ path: [...sp, 'start'], message: `segment starts at byte ${start}; the previous one ends at ${next} (segments must follow each other)` });
         next = (start ?? next) + (size ?? 0);
         arr(seg.areas).forEach((a, l) => {
