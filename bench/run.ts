@@ -8,6 +8,7 @@ import { runInGuest, vmUnavailable } from '../test/lib/vm.ts';
 import { makeSyntheticRoot } from './system/synthetic.ts';
 import { median, row } from './lib/stats.ts';
 import { captureStorageOnHost } from './capture/host.ts';
+import { measureScale } from './validate/scale.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
@@ -112,6 +113,18 @@ async function systemScaling(): Promise<void> {
   }
 }
 
+async function validateScale(): Promise<void> {
+  const res = measureScale([10_000, 40_000], RUNS);
+  console.log(`\nvalidation of synthetic GPT manifests (250 partitions a disk) against a plain YAML parse of the same text, ${RUNS} interleaved runs, medians:`);
+  for (const r of res) {
+    console.log(row(`${r.partitions} partitions: YAML parse`, r.yaml_ms));
+    console.log(`${row(`${r.partitions} partitions: load + validate`, r.validate_ms, r.yaml_ms)}  (vs the YAML parse; ${(r.bytes / 1048576).toFixed(1)} MiB)`);
+  }
+  const [small, big] = res;
+  const growth = median(big!.validate_ms) / median(small!.validate_ms);
+  console.log(`4× the partitions: validation ${growth.toFixed(2)}× the time, YAML parse ${(median(big!.yaml_ms) / median(small!.yaml_ms)).toFixed(2)}× (linear: about 4×)`);
+}
+
 // What users run is the bundle (bootstrap/sysmanifest builds it): measure that.
 const build = spawnSync('npm', ['run', '--silent', 'build'], { encoding: 'utf8' });
 if (build.status !== 0) throw new Error(`npm run build failed: ${build.stderr}`);
@@ -126,6 +139,7 @@ const benches: Record<string, () => Promise<void>> = {
   'rebuild-storage': rebuildStorage,
   'capture-machine': captureMachine,
   'system-scaling': systemScaling,
+  'validate-scale': validateScale,
 };
 const chosen = process.argv.slice(2);
 for (const name of chosen.length ? chosen : Object.keys(benches)) {
