@@ -49,11 +49,17 @@ const valueArb: fc.Arbitrary<unknown> = fc.oneof(
 
 export type Mutation =
   | { readonly op: 'set'; readonly at: number; readonly value: unknown }
+  | { readonly op: 'nudge'; readonly at: number; readonly by: number }
+  | { readonly op: 'sibling'; readonly at: number; readonly from: number }
   | { readonly op: 'copy' | 'swap' | 'alias'; readonly at: number; readonly from: number }
   | { readonly op: 'delete' | 'duplicate'; readonly at: number };
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ op: fc.constant('set' as const), at: fc.nat(), value: valueArb }) },
+  // Plausible changes, so that many cases get past validation into the planners: a number
+  // moved a little, or a value taken from another field of the same name (an id, a size).
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('nudge' as const), at: fc.nat(), by: fc.constantFrom(-1, 1, -512, 512, 2, 0.5, 4096) }) },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('sibling' as const), at: fc.nat(), from: fc.nat() }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constantFrom('copy' as const, 'swap' as const, 'alias' as const), at: fc.nat(), from: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('delete' as const, 'duplicate' as const), at: fc.nat() }) },
 );
@@ -96,6 +102,22 @@ export function render(c: FuzzCase): string {
       case 'set':
         put(at, structuredClone(m.value));
         break;
+      case 'nudge': {
+        const numbers = all.filter((x) => typeof get(x) === 'number');
+        if (numbers.length === 0) break;
+        const x = numbers[m.at % numbers.length]!;
+        const v = get(x) as number;
+        put(x, m.by === 2 || m.by === 0.5 ? Math.round(v * m.by) : v + m.by);
+        break;
+      }
+      case 'sibling': {
+        const named = all.filter((x) => typeof x.key === 'string');
+        if (named.length === 0) break;
+        const x = named[m.at % named.length]!;
+        const same = named.filter((y) => y.key === x.key && y !== x);
+        if (same.length) put(x, structuredClone(get(same[m.from % same.length]!)));
+        break;
+      }
       case 'copy':
         put(at, structuredClone(get(all[m.from % all.length]!)));
         break;
