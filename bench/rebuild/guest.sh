@@ -34,6 +34,9 @@ mkfs.ext4 -q -F -L root /dev/vgb/root; mkfs.xfs -q -f -L home /dev/vgb/home; mks
 $CLI capture --disk "$A" --repo "$W/repo" --host bench >/dev/null
 M=$W/repo/hosts/bench/manifest.yaml
 vgchange -q -an vgb >/dev/null; cryptsetup close benchcrypt
+# The source's identities (disk GUID, PARTUUIDs, filesystem, LUKS and PV UUIDs) are what every
+# rebuild recreates on B; preflight refuses them while another attached disk carries them.
+wipefs -q -a "$A"?*; wipefs -q -a "$A"; partx -d "$A" 2>/dev/null || true; udevadm settle
 
 blank() {  # back to a blank disk B between runs (not timed)
   umount -R "$W/mnt" 2>/dev/null || true

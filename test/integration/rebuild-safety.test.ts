@@ -50,6 +50,9 @@ describe('rebuild refuses before any write', { skip }, () => {
     const cap = cli(['capture', '--disk', src.path, '--repo', join(tmp, 'repo'), '--host', 't']);
     assert.equal(cap.status, 0, cap.stderr);
     manifest = join(tmp, 'repo/hosts/t/manifest.yaml');
+    // The source's disk GUID and PARTUUIDs are what a rebuild recreates: with the source still
+    // attached every rebuild here would be refused for that (identity-clash.test.ts) instead.
+    lab.detach(src);
   });
   after(() => {
     try {
@@ -119,6 +122,8 @@ describe('rebuild refuses before any write', { skip }, () => {
     // The ext4 superblock is gone: blkid sees the new table only, and blank partitions.
     assert.equal(sh(['blkid', '-p', '-o', 'export', d.path]), `DEVNAME=${d.path}\nPTUUID=5e1f0a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b\nPTTYPE=gpt\n`);
     for (const p of [1, 2]) assert.doesNotMatch(sh(['blkid', '-p', '-o', 'export', `${d.path}p${p}`]), /^TYPE=/m);
+    // It now carries the manifest's identities: later rebuilds here would be refused for that.
+    lab.detach(d);
   });
 
   test('a disk that matches nothing (no --map, no serial in the manifest): the message lists the candidates', () => {

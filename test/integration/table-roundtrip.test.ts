@@ -91,12 +91,17 @@ function partEntries(disk: LoopDisk): Record<string, Record<string, string>> {
 
 interface Source {
   lab: LoopLab;
-  a: LoopDisk;
+  /** The tools' views of A, taken before A was detached. */
+  a: { table: SfdiskTable; partEntries: Record<string, Record<string, string>> };
   manifest: string;
   tmp: string;
 }
 
-/** Loop disk A with a layout made by the raw tools, captured by the real CLI. */
+/**
+ * Loop disk A with a layout made by the raw tools, captured by the real CLI, then detached:
+ * the rebuilds recreate A's identities (disk GUID, PARTUUIDs), which preflight refuses while
+ * A is still attached (a disk migration with the old disk connected).
+ */
 function source(script: (dev: string) => string, size: number, sectorSize?: number): Source {
   const lab = new LoopLab('sysmanifest-rt-');
   const tmp = mkdtempSync(join(tmpdir(), 'sysmanifest-rt-state-'));
@@ -107,7 +112,9 @@ function source(script: (dev: string) => string, size: number, sectorSize?: numb
     const repo = join(tmp, 'repo');
     const cap = cli(['capture', '--disk', a.path, '--repo', repo, '--host', 't']);
     assert.equal(cap.status, 0, cap.stderr);
-    return { lab, a, manifest: join(repo, 'hosts/t/manifest.yaml'), tmp };
+    const views = { table: table(a), partEntries: partEntries(a) };
+    lab.detach(a);
+    return { lab, a: views, manifest: join(repo, 'hosts/t/manifest.yaml'), tmp };
   } catch (e) {
     lab.cleanup();
     rmSync(tmp, { recursive: true, force: true });
@@ -120,8 +127,8 @@ function rebuild(s: Source, target: LoopDisk, name: string, ...extra: string[]) 
 }
 
 function assertSameAsSource(s: Source, target: LoopDisk): void {
-  assert.deepEqual(table(target), table(s.a));
-  assert.deepEqual(partEntries(target), partEntries(s.a));
+  assert.deepEqual(table(target), s.a.table);
+  assert.deepEqual(partEntries(target), s.a.partEntries);
   const v = cli(['verify', s.manifest, '--map', `disk0=${target.path}`]);
   assert.equal(v.status, 0, v.stdout + v.stderr);
   assert.equal(v.stdout, `the disks match the manifest (disk0=${target.path})\n`);
@@ -139,6 +146,8 @@ function roundTrip(script: (dev: string) => string, sectorSize: number | undefin
     assertSameAsSource(s, b);
     // Every partition node is there (partx after a numbering gap included).
     for (const p of table(b).partitions) assert.ok(existsSync(p.node.replace('DEV', b.path)), p.node);
+    // B now carries A's identities: it goes before the next rebuild, as A did.
+    s.lab.detach(b);
 
     // Larger, default: the captured geometry, last usable LBA included.
     const c = s.lab.disk(96 * MiB, { name: 'c', ...ss });
@@ -153,7 +162,7 @@ function roundTrip(script: (dev: string) => string, sectorSize: number | undefin
     const g = rebuild(s, c, 'c-grow', '--grow', 'last', '--wipe', 'disk0');
     assert.equal(g.status, 0, g.stdout + g.stderr);
     assert.match(g.stdout, /\[DESTROY\] .*partition table on .* \(disk0\): \d+ partitions, disk0p\d+ grown to the end of the disk; erases what the disk holds/);
-    expectGrown(table(c), table(s.a));
+    expectGrown(table(c), s.a.table);
     const v = cli(['verify', s.manifest, '--map', `disk0=${c.path}`, '--grow', 'last']);
     assert.equal(v.status, 0, v.stdout + v.stderr);
     const strict = cli(['verify', s.manifest, '--map', `disk0=${c.path}`]);
@@ -242,6 +251,8 @@ test('table rebuild killed (SIGKILL) while sfdisk writes, then --resume: ends id
     const b = s.lab.disk(64 * MiB, { name: 'b' });
     const r = rebuild(s, b, 'b');
     assert.equal(r.status, 0, r.stdout + r.stderr);
+    const bViews = { table: table(b), partEntries: partEntries(b) };
+    s.lab.detach(b);
 
     const d = s.lab.disk(64 * MiB, { name: 'd' });
     const state = join(s.tmp, 'state-d');
@@ -259,8 +270,8 @@ test('table rebuild killed (SIGKILL) while sfdisk writes, then --resume: ends id
     const resumed = cli([...args, '--resume']);
     assert.equal(resumed.status, 0, resumed.stdout + resumed.stderr);
     assert.match(resumed.stdout, /ran 2 step\(s\), skipped 0; verify: the disks match the manifest/);
-    assert.deepEqual(table(d), table(b));
-    assert.deepEqual(partEntries(d), partEntries(b));
+    assert.deepEqual(table(d), bViews.table);
+    assert.deepEqual(partEntries(d), bViews.partEntries);
     assertSameAsSource(s, d);
     assert.equal(existsSync(journal), false, 'a rebuild that verified clean removes its journal');
   } finally {

@@ -81,6 +81,12 @@ export class LoopLab {
     return numbers.sort((a, b) => a - b);
   }
 
+  /** Detach one loop device now (a disk taken out of the machine); its file stays until cleanup. */
+  detach(disk: LoopDisk): void {
+    sh(['losetup', '--detach', disk.path]);
+    this.loops.splice(this.loops.indexOf(disk), 1);
+  }
+
   mount(dev: string, options: string[] = []): string {
     const dir = mkdtempSync(join(this.dir, 'mnt-'));
     sh(['mount', ...(options.length ? ['-o', options.join(',')] : []), dev, dir]);

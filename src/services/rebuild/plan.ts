@@ -15,6 +15,7 @@ import type { Inventory } from '../../providers/storage/types.ts';
 import { storageProviders } from '../../providers/registry.ts';
 import { matchDisks, type MapOption } from './match.ts';
 import { mountSteps } from './mounts.ts';
+import { plannedIdentities } from './identities.ts';
 import { preflightProblems } from './preflight.ts';
 
 export const DEFAULT_TARGET = '/mnt/sysmanifest';
@@ -110,11 +111,20 @@ export function computePlan(manifest: Manifest, manifestSha256: string, facts: T
       return d.id;
     }),
   );
-  const problems = preflightProblems({ inventory: facts.inventory, targets, disks, wipe });
+  const diskPaths = Object.fromEntries(Object.entries(targets).map(([id, k]) => [id, facts.inventory.devices[k]!.path]));
+  const where = buildPlanContext(manifest, diskPaths, wipe);
+  const devicePath = (id: string): string => {
+    try {
+      return where.devicePath(id);
+    } catch {
+      return id; // an id the manifest does not place: the planners refuse it with their own words
+    }
+  };
+  const planned = { identities: plannedIdentities(manifest), devicePath };
+  const problems = preflightProblems({ inventory: facts.inventory, targets, disks, wipe, planned });
   if (problems.length) {
     throw new UserError('REFUSED', `refusing to rebuild; nothing was written:\n${problems.map((p) => `- ${p}`).join('\n')}`);
   }
-  const diskPaths = Object.fromEntries(Object.entries(targets).map(([id, k]) => [id, facts.inventory.devices[k]!.path]));
   const grow = resolveGrow(manifest, o.grow ?? []);
   const diskBytes = Object.fromEntries(Object.entries(targets).map(([id, k]) => [id, facts.inventory.devices[k]!.sizeBytes]));
   const ctx = buildPlanContext(manifest, diskPaths, wipe, { diskBytes, grow });

@@ -1,12 +1,15 @@
 // Safety checks before a single write. A target disk is refused when it (or anything on it)
 // is mounted, active swap, an md member or under a dm/LVM holder, holds the running root,
 // or carries any signature and the user did not pass --wipe for it. A target too small for
-// the manifest is refused with the exact shortfall. All problems are listed at once.
+// the manifest is refused with the exact shortfall. An identity the plan would create that
+// a device outside the targets already carries (identities.ts) is refused too, naming both
+// devices and the ways out. All problems are listed at once.
 import { gptBackupSectors } from '../../providers/storage/disks/plan.ts';
 import type { Disk } from '../../core/manifest/types.gen.ts';
 import { stackAbove } from '../../providers/storage/inventory/gather.ts';
 import { deviceOfMount, mountsOf, type Inventory } from '../../providers/storage/types.ts';
 import { humanBytes } from '../../ui/tree.ts';
+import { identityClashes, type PlannedIdentity } from './identities.ts';
 
 /** The whole disks under a device, following slaves down (dm → partition → disk). */
 export function disksUnder(inv: Inventory, kname: string): Set<string> {
@@ -50,6 +53,34 @@ export interface PreflightInput {
   readonly disks: readonly Disk[];
   /** Manifest disk ids the user handed over with --wipe. */
   readonly wipe: ReadonlySet<string>;
+  /** What the plan will create (plannedIdentities), and where: checked against every other attached device. */
+  readonly planned?: { readonly identities: readonly PlannedIdentity[]; devicePath(id: string): string };
+}
+
+/** One line per identity already present elsewhere, then the choices once per attached disk. */
+function clashProblems(p: PreflightInput): string[] {
+  if (!p.planned) return [];
+  const { identities, devicePath } = p.planned;
+  const clashes = identityClashes(p.inventory, Object.values(p.targets), identities, (k) => disksUnder(p.inventory, k));
+  const problems: string[] = [];
+  const byDisk = new Map<string, string[]>();
+  for (const c of clashes) {
+    const on = c.identity.on;
+    const disk = c.disks.join(', ') || c.existing.path;
+    const inside = c.disks.length === 1 && c.disks[0] === c.existing.path ? '' : ` (on ${disk})`;
+    problems.push(`${on} → ${devicePath(on)}: ${c.identity.what} ${c.identity.value} is already on ${c.existing.path}${inside}, an attached device that is not a target of this rebuild`);
+    byDisk.set(disk, [...(byDisk.get(disk) ?? []), c.identity.value]);
+  }
+  const ids = Object.keys(p.targets);
+  const id = ids.length === 1 ? ids[0]! : 'ID';
+  for (const [disk, values] of byDisk) {
+    problems.push(
+      `${disk} carries ${values.length} identit${values.length === 1 ? 'y' : 'ies'} this rebuild would create again (two devices with one UUID make mounts, fstab, LVM and mkfs pick either or fail half-way). ` +
+        `Detach ${disk} before rebuilding; or, if ${disk} is meant to go, rebuild onto it instead (--map ${id}=${disk}) and hand it over with --wipe ${id}; ` +
+        `or give the new disks new identities with --new-identities once that exists (not implemented yet)`,
+    );
+  }
+  return problems;
 }
 
 export function preflightProblems(p: PreflightInput): string[] {
@@ -87,5 +118,5 @@ export function preflightProblems(p: PreflightInput): string[] {
     if (dev.logicalSectorSize !== disk.logicalSectorSize)
       problems.push(`${here}: has ${dev.logicalSectorSize}-byte logical sectors, the manifest's disk had ${disk.logicalSectorSize}; partition offsets would not mean the same`);
   }
-  return problems;
+  return [...problems, ...clashProblems(p)];
 }

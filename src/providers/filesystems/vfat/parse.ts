@@ -11,6 +11,22 @@ export interface BootSector {
 
 const ascii = (b: Uint8Array, off: number, len: number): string => String.fromCharCode(...b.subarray(off, off + len));
 
+/**
+ * The FAT type as the kernel decides it (fs/fat/inode.c fat_fill_super; libblkid's vfat
+ * probe agrees): a zero 16-bit FAT size (BPB_FATSz16, offset 22) with a 32-bit one means
+ * FAT32, whatever the cluster count — `mkfs.fat -F 32` makes FAT32 volumes with fewer than
+ * 65,525 clusters whenever clusters are large for the volume (4096-byte sectors, `-s 2` on
+ * 64 MiB), and the spec's count-only rule (section 3.5) would call them FAT16. Otherwise
+ * the count of data clusters tells FAT12 from FAT16 (more than 4,084: FAT16, MAX_FAT12).
+ */
+function fatTypeOf(b: { fatSz16: number; sectorSize: number; sectorsPerCluster: number; reserved: number; fats: number; rootEntries: number; total: number; sectorsPerFat: number }): 12 | 16 | 32 {
+  if (b.fatSz16 === 0) return 32;
+  const rootDirSectors = Math.ceil((b.rootEntries * 32) / b.sectorSize);
+  const dataSectors = b.total - (b.reserved + b.fats * b.sectorsPerFat + rootDirSectors);
+  const clusters = Math.floor(dataSectors / b.sectorsPerCluster);
+  return clusters > 4084 ? 16 : 12;
+}
+
 export function parseBootSector(bytes: Uint8Array): BootSector {
   const what = 'FAT boot sector';
   if (bytes.length < 512) throw new ParseError(what, `only ${bytes.length} bytes`);
@@ -31,11 +47,7 @@ export function parseBootSector(bytes: Uint8Array): BootSector {
   if (![512, 1024, 2048, 4096].includes(sectorSize) || sectorsPerCluster === 0 || fats === 0 || sectorsPerFat === 0) {
     throw new ParseError(what, `implausible BPB (bytes/sector ${sectorSize}, sectors/cluster ${sectorsPerCluster}, FATs ${fats})`);
   }
-  // The FAT type is decided by the number of data clusters, nothing else (spec section 3.5).
-  const rootDirSectors = Math.ceil((rootEntries * 32) / sectorSize);
-  const dataSectors = total - (reserved + fats * sectorsPerFat + rootDirSectors);
-  const clusters = Math.floor(dataSectors / sectorsPerCluster);
-  const fatSize = clusters < 4085 ? 12 : clusters < 65525 ? 16 : 32;
+  const fatSize = fatTypeOf({ fatSz16, sectorSize, sectorsPerCluster, reserved, fats, rootEntries, total, sectorsPerFat });
   // FAT32 moves the extended BPB from offset 36 to 64.
   const ext = fatSize === 32 ? 64 : 36;
   const hasExtended = u8(ext + 2) === 0x29;

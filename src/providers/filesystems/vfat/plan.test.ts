@@ -55,3 +55,24 @@ test('values mkfs.fat cannot write are refused', () => {
   assert.throws(() => plan(context([{ ...fs, vfat: { ...fs.vfat!, rootCluster: 3 } }])), /root directory at cluster 3/);
   assert.throws(() => plan(context([{ on: 'disk1', type: 'vfat', unsupported: { reason: 'unreadable' } }])), /storage\.filesystems\[0\] \(on disk1\).*unreadable/);
 });
+
+test('FAT32 with few clusters (4096-byte sectors, 100 MiB) is recreated as FAT32: -F 32, its sector and cluster size, no -r', () => {
+  const fs = captured('fat32-4k-100m', 'disk1');
+  const [step] = plan(context([fs]));
+  assert.deepEqual(step!.argv, [
+    'mkfs.fat', '-I', '-F', '32', '-S', '4096', '-s', '1', '-f', '2', '-R', '32', '-b', '6',
+    '-M', '0xf8', '-h', '0', '-g', '2/32', '-D', '0x80', '-i', fs.vfat!.volumeId, '-n', 'ESP4K',
+    // 25600 sectors of 4096 bytes.
+    '/dev/sdc', '102400',
+  ]);
+  assert.equal(fs.uuid, parseBlkidExport(fixture(import.meta.url, '__fixtures__/fat32-4k-100m.blkid')).UUID);
+});
+
+test('FAT32 with -s 2 on 64 MiB: -F 32 -s 2 and the captured volume id', () => {
+  const [step] = plan(context([captured('fat32-s2-64m', 'disk0p1')]));
+  const argv = step!.argv;
+  const opt = (o: string): string | undefined => argv[argv.indexOf(o) + 1];
+  assert.deepEqual([opt('-F'), opt('-S'), opt('-s'), opt('-i'), opt('-n')], ['32', '512', '2', '1A2B3C4D', 'ESP']);
+  assert.ok(!argv.includes('-r'));
+  assert.deepEqual(step!.check, { device: '/dev/sdb1', probe: { TYPE: 'vfat', UUID: '1A2B-3C4D' } });
+});

@@ -20,6 +20,9 @@ import { UserError } from '../../../core/errors.ts';
 import type { Disk, Manifest, Partition } from '../../../core/manifest/types.gen.ts';
 import { partitionPath, stepIds, type PlanContext } from '../../../core/plan/context.ts';
 import type { Step } from '../../../core/plan/types.ts';
+import { sfdiskScript } from './script.ts';
+
+export { sfdiskQuote, sfdiskScript } from './script.ts';
 
 /** Sectors after the last usable LBA of a GPT disk: the backup entries (128 bytes each) and header. */
 export function gptBackupSectors(sectorSize: number, entries = 128): number {
@@ -104,44 +107,7 @@ export function grownManifest(m: Manifest, diskBytes: Readonly<Record<string, nu
   return { ...m, storage: { ...m.storage, disks: disks.map((d) => (diskBytes[d.id] === undefined ? d : grownDisk(d, diskBytes[d.id]!, grow))) } };
 }
 
-/**
- * A partition name as an sfdisk script string: libfdisk decodes \xHH escapes inside quotes
- * (the form `sfdisk --dump` writes), so quotes, backslashes and control characters are
- * escaped that way; everything else (UTF-8 included) is written as is.
- */
-export function sfdiskQuote(s: string): string {
-  return `"${s.replace(/["\\\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}"`;
-}
-
-function partitionLine(disk: Disk, diskPath: string, p: Partition): string {
-  const fields = [`start=${p.start}`, `size=${p.size}`, `type=${p.type}`];
-  if (disk.table!.type === 'gpt') {
-    if (p.uuid !== undefined) fields.push(`uuid=${p.uuid}`);
-    if (p.name !== undefined) fields.push(`name=${sfdiskQuote(p.name)}`);
-    if (p.attrs !== undefined) fields.push(`attrs=${sfdiskQuote(p.attrs)}`);
-  } else if (p.bootable) fields.push('bootable');
-  // The node names the partition number: sfdisk takes the digits at its end, so gaps in the
-  // numbering and MBR logical partitions (5 and up) keep their numbers.
-  return `${partitionPath(diskPath, p.number)} : ${fields.join(', ')}`;
-}
-
-/** The sfdisk script that recreates `disk`'s table on `diskPath` (disk already grown if it is to be). */
-export function sfdiskScript(disk: Disk, diskPath: string): string {
-  const t = disk.table!;
-  const header = [`label: ${t.type}`, `label-id: ${t.id}`, 'unit: sectors'];
-  if (t.type === 'gpt') {
-    if (t.firstLba !== undefined) header.push(`first-lba: ${t.firstLba}`);
-    if (t.lastLba !== undefined) header.push(`last-lba: ${t.lastLba}`);
-    if (t.tableLength !== undefined) header.push(`table-length: ${t.tableLength}`);
-  }
-  header.push(`sector-size: ${disk.logicalSectorSize}`);
-  // Sorted by number: MBR primary and extended partitions (1–4) come before the logical ones,
-  // which sfdisk can only create once their extended partition exists.
-  const parts = [...(disk.partitions ?? [])].sort((a, b) => a.number - b.number);
-  return `${header.join('\n')}\n\n${parts.map((p) => partitionLine(disk, diskPath, p)).join('\n')}${parts.length ? '\n' : ''}`;
-}
-
-function tableSteps(ctx: PlanContext, source: Disk): Step[] {
+function tableSteps(ctx: PlanContext, source: Disk, where: string): Step[] {
   const path = ctx.devicePath(source.id);
   const disk = grownDisk(source, ctx.diskBytes[source.id] ?? source.match.sizeBytes, ctx.grow);
   const parts = disk.partitions ?? [];
@@ -153,7 +119,7 @@ function tableSteps(ctx: PlanContext, source: Disk): Step[] {
     id: sfdiskId,
     title: `${label} partition table on ${path} (${disk.id}): ${parts.length} partition${parts.length === 1 ? '' : 's'}${grown.length ? `, ${grown.join(' and ')} grown to the end of the disk` : ''}${wiped ? '; erases what the disk holds' : ''}`,
     argv: ['sfdisk', '--wipe', 'always', '--wipe-partitions', 'always', path],
-    input: { kind: 'text', text: sfdiskScript(disk, path) },
+    input: { kind: 'text', text: sfdiskScript(disk, path, where) },
     risk: wiped ? 'destroy' : 'create',
     after: [],
     creates: disk.id,
@@ -176,14 +142,14 @@ function tableSteps(ctx: PlanContext, source: Disk): Step[] {
 /** The disks planner: every manifest disk with a partition table, in manifest order. */
 export function planDisks(ctx: PlanContext): Step[] {
   const steps: Step[] = [];
-  for (const disk of ctx.manifest.storage?.disks ?? []) {
+  for (const [i, disk] of (ctx.manifest.storage?.disks ?? []).entries()) {
     if (disk.unsupported) {
       throw new UserError('REFUSED', `${disk.id}: the manifest could not describe this disk at capture (${disk.unsupported.reason}); it cannot be rebuilt`, {
         hint: 'capture again where the disk can be read, or remove it from the manifest',
       });
     }
     if (!disk.table) continue;
-    steps.push(...tableSteps(ctx, disk));
+    steps.push(...tableSteps(ctx, disk, `storage.disks[${i}]`));
   }
   return steps;
 }
