@@ -3,6 +3,7 @@
 // never crashes on a document that passed the schema but is odd in a way the rule does not
 // care about.
 import type { Manifest } from './types.gen.ts';
+import { manifestPathRules } from '../confine/manifest-rules.ts';
 
 export interface RuleIssue {
   readonly path: readonly (string | number)[];
@@ -116,7 +117,7 @@ const partitionsFit = (m: Manifest): RuleIssue[] => {
   return issues;
 };
 
-export const RULES: ReadonlyArray<(m: Manifest) => RuleIssue[]> = [uniqueIds, referencesResolve, partitionsFit];
+export const RULES: ReadonlyArray<(m: Manifest) => RuleIssue[]> = [uniqueIds, referencesResolve, partitionsFit, manifestPathRules];
 
 export function checkRules(m: Manifest): RuleIssue[] {
   return RULES.flatMap((r) => r(m));
