@@ -67,7 +67,7 @@ function refuse(root: string, path: string, why: string): UserError {
 export class RootFs {
   readonly root: string;
   private readonly probe: FsProbe;
-  private readonly dirs = new Map<string, readonly string[] | null>();
+  private readonly dirs = new Map<string, readonly string[]>();
 
   constructor(root: string, probe: FsProbe = hostProbe) {
     this.root = posix.resolve(root);
@@ -135,13 +135,38 @@ export class RootFs {
     let dir = this.dirs.get(key);
     if (dir === undefined) {
       const r = await this.walk(path, [], parts.slice(0, -1), true);
-      dir = r !== undefined && r.stat.type === 'dir' ? r.stack : null;
+      if (r === undefined || r.stat.type !== 'dir') return undefined;
+      // Only directories that exist are cached: one that is missing may be created meanwhile
+      // (capture --commit makes ROOT/var/lib/sysmanifest/etc.git).
+      dir = r.stack;
       this.dirs.set(key, dir);
     }
-    if (dir === null) return undefined;
     const r = await this.walk(path, dir, [parts.at(-1)!], follow);
     return r && { path: this.host(r.stack), stat: r.stat };
   }
+}
+
+/**
+ * The host path to hand to a tool (git --git-dir=…, find) for `path` of the captured system:
+ * the tool follows symlinks itself, so it must be given the path resolved inside `root`.
+ * undefined when nothing is there — unless `create`: then the deepest existing ancestor is
+ * resolved and the missing names appended (they are plain names: nothing to follow yet), for
+ * a tool that creates the path (git init). "/" is the host itself: the path as it is.
+ */
+export async function toolPathInRoot(root: string, path: string, options: { create?: boolean; probe?: FsProbe } = {}): Promise<string | undefined> {
+  if (posix.resolve(root) === '/') return posix.resolve('/', path);
+  const fs = new RootFs(root, options.probe);
+  const found = await fs.resolve(path);
+  if (found !== undefined || !options.create) return found?.path;
+  const parts = path.split('/').filter((c) => c !== '' && c !== '.');
+  if (parts.includes('..')) return undefined;
+  for (let i = parts.length - 1; i >= 0; i--) {
+    // A dangling symlink on the way is not "missing": creating through it would leave the root.
+    if ((await fs.resolve(parts.slice(0, i + 1).join('/'), false)) !== undefined) return undefined;
+    const dir = await fs.resolve(parts.slice(0, i).join('/'));
+    if (dir !== undefined) return dir.stat.type === 'dir' ? posix.join(dir.path, ...parts.slice(i)) : undefined;
+  }
+  return undefined;
 }
 
 /** resolveInRoot(R, p): RootFs(R).resolve(p), for one-off use. */

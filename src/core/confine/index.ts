@@ -32,7 +32,7 @@
 // asking (join(R, "/home/../x")) are judged as joined: inside R they are resolved there,
 // outside R they do not exist.
 export { DM_NAME_MAX, MD_NAME_MAX, deviceNameInside, dmNameProblem, mdHomehostProblem, mdNameProblem, type DeviceNameKind } from './device-name.ts';
-export { MAX_READ, MAX_SYMLINKS, RootFs, hostProbe, readInRoot, resolveInRoot, type FsProbe, type InRootFile, type PathStat, type Resolved } from './in-root.ts';
+export { MAX_READ, MAX_SYMLINKS, RootFs, hostProbe, readInRoot, resolveInRoot, toolPathInRoot, type FsProbe, type InRootFile, type PathStat, type Resolved } from './in-root.ts';
 export { NAME_MAX, PATH_MAX, absolutePathProblem, checkManifestPath, checkRelativePath, childInside, componentProblem, hasControl, joinInside, relativePathProblem } from './manifest-path.ts';
 export { manifestPathRules, type PathIssue } from './manifest-rules.ts';
 export { sideFilePath, writeSideFiles, type SideFile } from './repo-files.ts';
