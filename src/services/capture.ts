@@ -1,16 +1,17 @@
 // capture: gather facts with a read-only runner, build the manifest (pure), check it
 // against the schema and rules, and only then write it (atomically) into the manifest
 // repository. Nothing here can change a disk: it only ever holds a ReadOnlyRunner.
-import { access, readdir, readFile, rm } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { confinedRunner, writeSideFiles } from '../core/confine/index.ts';
 import { isUserError, UserError } from '../core/errors.ts';
 import { loadManifest } from '../core/manifest/load.ts';
 import { dumpManifest } from '../core/manifest/dump.ts';
 import { checkRules } from '../core/manifest/rules.ts';
 import type { EtcRepo, Manifest, Storage } from '../core/manifest/types.gen.ts';
 import { formatPath, validateSchema } from '../core/manifest/validate.ts';
-import { writeFileAtomic, writeIfChanged } from '../core/repo/files.ts';
+import { writeIfChanged } from '../core/repo/files.ts';
 import { readAptKeyFiles } from '../providers/system/apt/index.ts';
 import { captureDatasets } from '../providers/system/datasets/index.ts';
 import { captureHost } from '../providers/system/host/capture.ts';
@@ -72,10 +73,10 @@ export function mergeStorage(parts: readonly StorageContribution[]): Pick<Manife
   return { storage, ...(mounts ? { mounts } : {}) };
 }
 
-/** Storage providers for a capture of `root`: fstab and crypttab are the captured system's. */
-function storageProvidersFor(root: string): readonly StorageProvider[] {
+/** Storage providers for a capture of `root`: fstab and crypttab are the captured system's, read inside it. */
+function storageProvidersFor(root: string, files: ReadOnlyRunner): readonly StorageProvider[] {
   if (root === '/') return storageProviders;
-  const mounts = createMountsProvider({ fstab: join(root, 'etc/fstab'), crypttab: join(root, 'etc/crypttab') });
+  const mounts = createMountsProvider({ fstab: join(root, 'etc/fstab'), crypttab: join(root, 'etc/crypttab') }, files);
   return storageProviders.map((p) => (p.name === 'mounts' ? mounts : p));
 }
 
@@ -98,10 +99,13 @@ export function mergeSystem(manifest: Manifest, parts: readonly Partial<Manifest
 
 export async function buildManifest(runner: ReadOnlyRunner, options: CaptureOptions & { previous?: Manifest }): Promise<Manifest> {
   const ctx = await selectStorage(runner, options);
-  const systemCtx = { runner, root: options.root, ...(options.previous ? { previous: options.previous } : {}) };
+  // Every read of a --root tree goes through core/confine: paths resolve inside the root
+  // (symlinks included), never to the host's files. "/" is the host itself: nothing to confine.
+  const files = options.root === '/' ? runner : confinedRunner(runner, options.root);
+  const systemCtx = { runner: files, root: options.root, ...(options.previous ? { previous: options.previous } : {}) };
   const [host, storageParts, systemParts] = await Promise.all([
     hostProvider.contribute(systemCtx),
-    Promise.all(storageProvidersFor(options.root).map((p) => p.contribute(ctx))),
+    Promise.all(storageProvidersFor(options.root, files).map((p) => p.contribute(ctx))),
     Promise.all(options.only === 'storage' ? [] : systemProviders.map((p) => p.contribute(systemCtx))),
   ]);
   const manifest: Manifest = {
@@ -146,35 +150,6 @@ async function previousManifest(file: string): Promise<Manifest | undefined> {
   }
 }
 
-/** Side files beside the manifest (public apt keys): written, and stale ones removed. */
-async function writeSideFiles(dir: string, files: readonly { file: string; bytes: Uint8Array }[], managed: string): Promise<void> {
-  const keep = new Set(files.map((f) => join(dir, f.file)));
-  for (const f of files) {
-    const path = join(dir, f.file);
-    let same = false;
-    try {
-      same = Buffer.from(await readFile(path)).equals(Buffer.from(f.bytes));
-    } catch {
-      /* new file */
-    }
-    if (!same) await writeFileAtomic(path, f.bytes);
-  }
-  const walk = async (d: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (!keep.has(p)) await rm(p);
-    }
-  };
-  await walk(join(dir, managed));
-}
-
 export interface CaptureToRepoOptions extends CaptureOptions {
   readonly repo: string;
   /**
@@ -189,7 +164,7 @@ export async function captureToRepo(runner: ReadOnlyRunner, options: CaptureToRe
   if (process.getuid?.() !== 0) {
     throw new UserError('NOT_ROOT', 'capture reads every disk and partition table and needs root', { hint: 'run it with sudo' });
   }
-  const hostname = options.host ?? captureHost(await gatherHost(runner, options.root)).hostname;
+  const hostname = options.host ?? captureHost(await gatherHost(options.root === '/' ? runner : confinedRunner(runner, options.root), options.root)).hostname;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(hostname)) {
     throw new UserError('USAGE', `host name ${JSON.stringify(hostname)} cannot be used as a folder name`, { hint: 'pass --host NAME' });
   }
@@ -207,7 +182,8 @@ export async function captureToRepo(runner: ReadOnlyRunner, options: CaptureToRe
   assertValid(manifest);
   const repoCreated = await ensureRepo(options.repo);
   const keys = manifest.packages?.keys ?? [];
-  await writeSideFiles(hostDir, await readAptKeyFiles(runner, options.root, keys), 'apt-keys');
+  // Side files only below hosts/NAME/apt-keys/, read inside --root, modes kept (core/confine).
+  await writeSideFiles(hostDir, await readAptKeyFiles(options.root, keys), 'apt-keys');
   const status = await writeIfChanged(file, dumpManifest(manifest));
   return { file, status, manifest, repoCreated };
 }

@@ -4,6 +4,7 @@
 // schema but is odd in a way the rule does not care about. Every accepted manifest either
 // plans or is refused here: the fuzzer (test/fuzz/) holds the planners to that.
 import type { Manifest } from './types.gen.ts';
+import { manifestPathRules } from '../confine/manifest-rules.ts';
 import { disksRule } from './rules/disks.ts';
 import { filesystemsRule, mountPointsRule } from './rules/fs.ts';
 import { luksRule, lvmRule, mdRule, oneConsumerRule, uniqueIdentitiesRule } from './rules/stack.ts';
@@ -95,6 +96,7 @@ export const RULES: ReadonlyArray<(m: Manifest) => RuleIssue[]> = [
   uniqueIdentitiesRule,
   filesystemsRule,
   mountPointsRule,
+  manifestPathRules,
 ];
 
 export function checkRules(m: Manifest): RuleIssue[] {

@@ -1,6 +1,7 @@
 // What every storage planner needs: where each manifest id will live on the target, and
 // which step makes it available. Planners are pure functions (manifest section + this
 // context → steps); they never look at the machine themselves.
+import { deviceNameInside } from '../confine/index.ts';
 import type { Manifest } from '../manifest/types.gen.ts';
 
 export interface PlanContext {
@@ -28,9 +29,9 @@ export function partitionPath(diskPath: string, n: number): string {
   return /\d$/.test(diskPath) ? `${diskPath}p${n}` : `${diskPath}${n}`;
 }
 
-/** LVM's dm name: VG-LV with hyphens inside the names doubled. */
-export function lvMapperPath(vg: string, lv: string): string {
-  return `/dev/mapper/${vg.replaceAll('-', '--')}-${lv.replaceAll('-', '--')}`;
+/** LVM's dm name: VG-LV with hyphens inside the names doubled; one /dev/mapper entry, never a path. */
+export function lvMapperPath(vg: string, lv: string, where = `LV ${vg}/${lv}`): string {
+  return deviceNameInside('/dev/mapper', `${vg.replaceAll('-', '--')}-${lv.replaceAll('-', '--')}`, 'dm', where);
 }
 
 /** The step id that makes a device usable, by kind: see readyStep. */
@@ -59,24 +60,28 @@ export function buildPlanContext(manifest: Manifest, disks: Readonly<Record<stri
     }
   }
   const rec = (x: unknown): Record<string, unknown> => x as Record<string, unknown>;
-  for (const md of s.mdraid ?? []) {
+  // Names from the manifest become /dev entries: one component each, by the tool's rules
+  // (core/confine), so that "../vda" can never name another device.
+  (s.mdraid ?? []).forEach((md, i) => {
     const id = String(rec(md).id);
-    paths.set(id, `/dev/md/${String(rec(md).name ?? id.replace(/^md-/, ''))}`);
+    const named = rec(md).name !== undefined;
+    paths.set(id, deviceNameInside('/dev/md', named ? rec(md).name : id.replace(/^md-/, ''), 'md', `storage.mdraid[${i}].${named ? 'name' : 'id'}`));
     ready.set(id, stepIds.device(id));
-  }
-  for (const l of s.luks ?? []) {
+  });
+  (s.luks ?? []).forEach((l, i) => {
     const id = String(rec(l).id);
-    paths.set(id, `/dev/mapper/${String(rec(l).mapping ?? id)}`);
+    const named = rec(l).mapping !== undefined;
+    paths.set(id, deviceNameInside('/dev/mapper', named ? rec(l).mapping : id, 'dm', `storage.luks[${i}].${named ? 'mapping' : 'id'}`));
     ready.set(id, stepIds.device(id));
-  }
-  for (const vg of s.lvm?.vgs ?? []) {
+  });
+  (s.lvm?.vgs ?? []).forEach((vg, i) => {
     const v = rec(vg);
-    for (const lv of (v.lvs as unknown[] | undefined) ?? []) {
+    ((v.lvs as unknown[] | undefined) ?? []).forEach((lv, j) => {
       const id = `${String(v.name)}/${String(rec(lv).name)}`;
-      paths.set(id, lvMapperPath(String(v.name), String(rec(lv).name)));
+      paths.set(id, lvMapperPath(String(v.name), String(rec(lv).name), `storage.lvm.vgs[${i}].lvs[${j}].name`));
       ready.set(id, stepIds.device(id));
-    }
-  }
+    });
+  });
   const diskBytes = options.diskBytes ?? Object.fromEntries((s.disks ?? []).map((d) => [d.id, d.match.sizeBytes]));
   return {
     manifest,

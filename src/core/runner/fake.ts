@@ -20,6 +20,8 @@ export interface FakeSpec {
   readonly links?: Readonly<Record<string, string>>;
   /** Extra empty directories. */
   readonly dirs?: readonly string[];
+  /** Permission bits of files (lstat); default 0644. */
+  readonly modes?: Readonly<Record<string, number>>;
   /** Programs that exist; default: every program that appears in `commands`. */
   readonly programs?: readonly string[];
 }
@@ -98,6 +100,14 @@ export class FakeRunner implements MutatingRunner {
     const prefix = `${path}/`;
     const all = [...Object.keys(this.spec.files ?? {}), ...Object.keys(this.spec.links ?? {}), ...(this.spec.dirs ?? [])];
     return all.some((p) => p === path || p.startsWith(prefix));
+  }
+
+  /** The FsProbe of core/confine: what is at `path` in the virtual tree, without following a link. */
+  async lstat(path: string): Promise<{ type: 'file' | 'dir' | 'link' | 'other'; mode: number; size: number } | undefined> {
+    const f = this.file(path);
+    if (f !== undefined) return { type: 'file', mode: this.spec.modes?.[path] ?? 0o644, size: typeof f === 'string' ? Buffer.byteLength(f) : f.length };
+    if (this.spec.links?.[path] !== undefined) return { type: 'link', mode: 0o777, size: 0 };
+    return (await this.exists(path)) ? { type: 'dir', mode: 0o755, size: 0 } : undefined;
   }
 
   async readBytes(path: string, offset: number, length: number): Promise<Uint8Array> {

@@ -3,7 +3,7 @@
 // manifest created. Only the options that change *what* is mounted are kept (btrfs
 // subvol/subvolid): the others (noatime, errors=…) are for the installed system, not for
 // restoring into it.
-import { join } from 'node:path';
+import { joinInside } from '../../core/confine/index.ts';
 import type { FstabEntry, Manifest } from '../../core/manifest/types.gen.ts';
 import type { PlanContext } from '../../core/plan/context.ts';
 import type { Step } from '../../core/plan/types.ts';
@@ -14,13 +14,15 @@ const depth = (p: string): number => p.split('/').filter(Boolean).length;
 
 export function mountSteps(m: Manifest, ctx: PlanContext, target: string, mkfsStepOf: (device: string) => string | undefined): Step[] {
   const entries = (m.mounts?.fstab ?? [])
-    .filter((e): e is FstabEntry & { device: string } => e.device !== undefined && mkfsStepOf(e.device) !== undefined)
+    .map((e, i) => ({ ...e, where: `mounts.fstab[${i}].file` }))
+    .filter((e): e is FstabEntry & { device: string; where: string } => e.device !== undefined && mkfsStepOf(e.device) !== undefined)
     .filter((e) => e.file.startsWith('/') && e.vfstype !== 'swap' && !e.options.split(',').includes('noauto'))
     .sort((a, b) => depth(a.file) - depth(b.file) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const steps: Step[] = [];
   let previous: string | undefined;
   for (const e of entries) {
-    const dir = join(target, e.file);
+    // The one join of a manifest path to --target: checked, and proven to stay below it.
+    const dir = joinInside(target, e.file, e.where);
     const options = e.options.split(',').filter((o) => KEEP_OPTION.test(o));
     const mkdir = `mkdir:${e.file}`;
     const id = `mount:${e.file}`;

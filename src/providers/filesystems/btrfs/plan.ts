@@ -9,13 +9,14 @@
 // harmless to repeat; the others carry a check — the mount: /sys/fs/btrfs/<fsid> exists only
 // while the filesystem is mounted; a subvolume: its path exists; the unmount: a marker
 // directory made in the empty mount point before mounting is visible again.
+import { checkRelativePath, childInside, joinInside } from '../../../core/confine/index.ts';
 import type { BtrfsParams, BtrfsSubvolume, Filesystem } from '../../../core/manifest/types.gen.ts';
 import type { PlanContext } from '../../../core/plan/context.ts';
 import type { Step } from '../../../core/plan/types.ts';
 import { cannotRecreate, filesystemsOf, mkfsStep, probeOf } from '../plan.ts';
 
 /** Where rebuild mounts a btrfs top level while it creates the subvolumes (tmpfs: gone after a reboot). */
-export const mountPointFor = (uuid: string): string => `/run/sysmanifest/mnt-${uuid}`;
+export const mountPointFor = (uuid: string, where = 'uuid'): string => childInside('/run/sysmanifest', `mnt-${uuid}`, where);
 const UNMOUNTED_MARKER = '.sysmanifest-unmounted';
 const GAPS = '.sysmanifest-gaps';
 const FIRST_SUBVOLUME_ID = 256;
@@ -64,7 +65,14 @@ export function mkfsBtrfsArgv(where: string, fs: Filesystem, devices: readonly s
 function subvolumeSteps(where: string, on: string, b: BtrfsParams, mnt: string, chain: (s: Omit<Step, 'after' | 'risk'>) => Step): void {
   const byId = new Map<number, BtrfsSubvolume>(b.subvolumes.map((s) => [s.id, s]));
   const byPath = new Map<string, BtrfsSubvolume>(b.subvolumes.map((s) => [s.path, s]));
-  const at = (path: string): string => (path === '' ? mnt : `${mnt}/${path}`);
+  // Subvolume paths come from the manifest: joined to the private mount only through
+  // joinInside, so "../x" can never create a directory or a subvolume outside it.
+  const at = (path: string, field = `${where}.btrfs.subvolumes`): string => (path === '' ? mnt : joinInside(mnt, checkRelativePath(path, field), field));
+  b.subvolumes.forEach((s, i) => {
+    at(s.path, `${where}.btrfs.subvolumes[${i}].path`);
+    if (s.snapshotOf !== undefined) at(s.snapshotOf, `${where}.btrfs.subvolumes[${i}].snapshotOf`);
+  });
+  at(b.defaultSubvolume, `${where}.btrfs.defaultSubvolume`);
   const sorted = [...b.subvolumes].sort((x, y) => x.id - y.id);
   const madeReadOnly = new Set<number>();
   const dirs = new Set<string>();
@@ -151,7 +159,7 @@ function planOne(ctx: PlanContext, fs: Filesystem, where: string): Step[] {
   const needsMount = b.subvolumes.length > 0 || b.defaultSubvolume !== '' || b.features.incompat.includes('DEFAULT_SUBVOL') || compress.length > 0 || grown.length > 0;
   if (!needsMount) return [mkfs];
 
-  const mnt = mountPointFor(fs.uuid!);
+  const mnt = mountPointFor(fs.uuid!, `${where}.uuid`);
   const steps: Step[] = [mkfs];
   const chain = (s: Omit<Step, 'after' | 'risk'>): Step => {
     const step: Step = { ...s, risk: 'create', after: [steps.at(-1)!.id] };
@@ -165,7 +173,7 @@ function planOne(ctx: PlanContext, fs: Filesystem, where: string): Step[] {
     id: `btrfs-mount:${fs.on}`,
     title: `mount the top level of ${paths[0]} on ${mnt}`,
     argv: ['mount', '-t', 'btrfs', '-o', options.join(','), paths[0]!, mnt],
-    check: { device: `/sys/fs/btrfs/${fs.uuid}`, probe: {} },
+    check: { device: childInside('/sys/fs/btrfs', fs.uuid!, `${where}.uuid`), probe: {} },
   });
   for (const f of compress) {
     chain({ id: `btrfs-compress:${fs.on}:${COMPRESS[f]}`, title: `mark the filesystem as using ${COMPRESS[f]} compression (${f})`, argv: ['mount', '-o', `remount,compress=${COMPRESS[f]}`, mnt] });

@@ -9,6 +9,7 @@
 // the plan says so in the step title, and the user re-enrolls the rest afterwards
 // (cryptsetup luksAddKey, systemd-cryptenroll). verify leaves keyslot count and tokens out
 // of the comparison for the same reason (services/rebuild/verify.ts).
+import { deviceNameInside } from '../../../core/confine/index.ts';
 import { UserError } from '../../../core/errors.ts';
 import type { LuksVolume } from '../../../core/manifest/types.gen.ts';
 import { stepIds, type PlanContext } from '../../../core/plan/context.ts';
@@ -118,6 +119,7 @@ export function plan(ctx: PlanContext): Step[] {
     });
     const flags = persistentFlagOptions(where, v);
     if (v.mapping !== undefined) {
+      deviceNameInside('/dev/mapper', v.mapping, 'dm', `${where}.mapping`);
       const mapped = ctx.devicePath(v.id);
       steps.push({
         id: stepIds.device(v.id),
@@ -136,6 +138,7 @@ export function plan(ctx: PlanContext): Step[] {
     // Closed at capture time: it stays closed (a mapping would show up in verify). The
     // persistent flags still need an open: under a temporary name, closed again at once.
     const temp = `sysmanifest-${v.id}`;
+    const tempPath = deviceNameInside('/dev/mapper', temp, 'dm', `${where}.id`);
     if (flags.length) {
       steps.push({
         id: `luks-flags:${v.id}`,
@@ -144,7 +147,7 @@ export function plan(ctx: PlanContext): Step[] {
         input: PASSPHRASE,
         risk: 'create',
         after: [formatStepId(v.id)],
-        check: { device: `/dev/mapper/${temp}`, probe: {} },
+        check: { device: tempPath, probe: {} },
       });
     }
     steps.push({

@@ -8,6 +8,7 @@
 // corruption once a member fails (read-modify-write keeps a wrong parity wrong). md's
 // initial resync runs in the background at low priority; the array is usable at once
 // (--run), and the manifest does not record sync state, so verify does not wait for it.
+import { deviceNameInside, mdHomehostProblem } from '../../../core/confine/index.ts';
 import { UserError } from '../../../core/errors.ts';
 import type { MdArray } from '../../../core/manifest/types.gen.ts';
 import { stepIds, type PlanContext } from '../../../core/plan/context.ts';
@@ -34,6 +35,9 @@ function required<T>(where: string, what: string, v: T | undefined): T {
 /** `mdadm --create` for one array; `path` maps member ids to target device paths. */
 export function mdadmCreateArgv(where: string, md: MdArray, path: (id: string) => string, grown: boolean): string[] {
   const name = required(where, 'name', md.name);
+  const device = deviceNameInside('/dev/md', name, 'md', `${where}.name`);
+  const homehostProblem = md.homehost === undefined ? undefined : mdHomehostProblem(md.homehost);
+  if (homehostProblem !== undefined) throw new UserError('MANIFEST_RULE', `${where}.homehost: ${JSON.stringify(md.homehost)} ${homehostProblem}`);
   const metadata = required(where, 'metadata version', md.metadata);
   const members = [...(md.members ?? [])].sort((a, b) => a.role - b.role);
   const raidDevices = required(where, 'number of raid devices', md.raidDevices);
@@ -45,7 +49,7 @@ export function mdadmCreateArgv(where: string, md: MdArray, path: (id: string) =
   // (1.0 and 0.90 keep the superblock at the end; their data starts at 0.)
   const gap = metadata === '1.1' || metadata === '1.2';
   const perMember = members.some((m) => m.dataOffset !== undefined);
-  const argv = ['mdadm', '--create', `/dev/md/${name}`, '--run', `--metadata=${metadata}`, `--level=${required(where, 'level', md.level)}`, `--raid-devices=${raidDevices}`];
+  const argv = ['mdadm', '--create', device, '--run', `--metadata=${metadata}`, `--level=${required(where, 'level', md.level)}`, `--raid-devices=${raidDevices}`];
   if (md.chunkSize !== undefined) argv.push(`--chunk=${kib(where, 'chunk size', md.chunkSize)}`);
   if (md.layout !== undefined) argv.push(`--layout=${md.layout}`);
   const bitmap = md.bitmap ?? { type: 'none' as const };

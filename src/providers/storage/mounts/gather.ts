@@ -30,10 +30,14 @@ async function linkTarget(r: ReadOnlyRunner, path: string): Promise<string | und
   }
 }
 
-export async function gatherMounts(r: ReadOnlyRunner, inv: Inventory, paths: MountsPaths = DEFAULT_MOUNTS_PATHS): Promise<MountsFacts> {
+/**
+ * `files` reads the two files (for --root: the capture's confined runner, so they resolve
+ * inside the root); `r` resolves /dev links of the running system.
+ */
+export async function gatherMounts(r: ReadOnlyRunner, inv: Inventory, paths: MountsPaths = DEFAULT_MOUNTS_PATHS, files: ReadOnlyRunner = r): Promise<MountsFacts> {
   // A system without an fstab (possible with systemd mount units only) has no entries.
-  const fstab = parseFstab((await r.readFileOptional(paths.fstab)) ?? '', paths.fstab);
-  const crypttab = parseCrypttab((await r.readFileOptional(paths.crypttab)) ?? '', paths.crypttab);
+  const fstab = parseFstab((await files.readFileOptional(paths.fstab)) ?? '', paths.fstab);
+  const crypttab = parseCrypttab((await files.readFileOptional(paths.crypttab)) ?? '', paths.crypttab);
   const links: Record<string, string> = {};
   const specs = new Set([...fstab.map((e) => e.spec), ...crypttab.map((e) => e.spec)]);
   for (const spec of [...specs].sort()) {

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { FakeRunner } from '../../../core/runner/fake.ts';
 import type { BlockDevice, Inventory } from '../types.ts';
 import { captureMounts } from './capture.ts';
+import { parseFstab } from './parse.ts';
 import { gatherMounts } from './gather.ts';
 import { resolveSpec, type ResolveFacts } from './resolve.ts';
 
@@ -101,4 +102,9 @@ test('captureMounts: crypttab entries keep the key file path only, with the reso
     { name: 'cryptroot', spec: 'UUID=8a1f0c3e-6b2d-4c5e-9f70-1a2b3c4d5e6f', device: 'disk0p2', keyfile: '/etc/keys/root.key', options: 'luks' },
     { name: 'x', spec: '/dev/sdc1' },
   ]);
+});
+
+test('a mount point is captured in its canonical form (what mount(8) mounts on)', () => {
+  const fstab = parseFstab('tmpfs /mnt//data/ tmpfs defaults 0 0\ntmpfs / tmpfs defaults 0 0\n/dev/x none swap sw 0 0\n');
+  assert.deepEqual(captureMounts(fstab, [], facts()).fstab.map((e) => e.file), ['/mnt/data', '/', 'none']);
 });

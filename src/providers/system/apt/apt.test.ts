@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { ParseError } from '../../../core/errors.ts';
 import { FakeRunner, fixture } from '../../../core/runner/fake.ts';
 import { captureApt, sha256 } from './capture.ts';
+import { confinedRunner } from '../../../core/confine/index.ts';
 import { gatherApt, isPreferencesPart, isSourcesPart, isTrustedPart, readAptKeyFiles } from './gather.ts';
 import { parseDeb822Sources, parseDpkgStatus, parseExtendedStates, parseOneLineSources, parsePreferences } from './parse.ts';
 import { selectPackages } from './select.ts';
@@ -183,7 +184,9 @@ const keyRunner = (): FakeRunner =>
   });
 
 test('keys: Signed-By and trusted.gpg.d files with sha256; a missing one is unsupported; symlinks stay under --root', async () => {
-  const runner = keyRunner();
+  const fake = keyRunner();
+  // As the capture service reads --root: through core/confine's runner.
+  const runner = confinedRunner(fake, R, fake);
   const facts = (await gatherApt(runner, R))!;
 
   const p = captureApt(facts);
@@ -200,14 +203,38 @@ test('keys: Signed-By and trusted.gpg.d files with sha256; a missing one is unsu
   );
   assert.equal(p.autoCount, 5);
 
-  const files = await readAptKeyFiles(runner, R, p.keys);
+  const read = async (root: unknown, path: string) => {
+    assert.equal(root, R);
+    const bytes = await runner.readFileOptional(`${R}${path}`);
+    return bytes === undefined ? undefined : { bytes: new TextEncoder().encode(bytes), mode: path.endsWith('.asc') ? 0o600 : 0o644 };
+  };
+  const files = await readAptKeyFiles(R, p.keys, read);
   assert.deepEqual(
-    files.map((f) => [f.file, new TextDecoder().decode(f.bytes)]),
+    files.map((f) => [f.file, new TextDecoder().decode(f.bytes), f.mode]),
     [
-      ['apt-keys/etc/apt/trusted.gpg.d/local.asc', 'ASC-BYTES'],
-      ['apt-keys/usr/share/keyrings/debian-archive-keyring.gpg', 'KEYRING-BYTES'],
+      ['apt-keys/etc/apt/trusted.gpg.d/local.asc', 'ASC-BYTES', 0o600],
+      ['apt-keys/usr/share/keyrings/debian-archive-keyring.gpg', 'KEYRING-BYTES', 0o644],
     ],
   );
+});
+
+test('keys: a Signed-By path with ".." or pointing out of --root is never read from the host', async () => {
+  const fake = new FakeRunner({
+    files: {
+      [`${R}/var/lib/dpkg/status`]: fx('host/dpkg-status-excerpt'),
+      [`${R}/etc/apt/sources.list.d/x.sources`]: 'Types: deb\nURIs: http://x/\nSuites: s\nComponents: main\nSigned-By: /usr/share/keyrings/../../../../etc/shadow /usr/share/keyrings//k.gpg /etc/apt/keyrings/host.gpg\n',
+      [`${R}/usr/share/keyrings/k.gpg`]: 'K',
+      '/etc/shadow': 'HOST-SECRET',
+      '/host/key.gpg': 'HOST-KEY',
+    },
+    links: { [`${R}/etc/apt/keyrings/host.gpg`]: '/../../../host/key.gpg' },
+  });
+  const runner = confinedRunner(fake, R, fake);
+  const p = captureApt((await gatherApt(runner, R))!);
+  assert.deepEqual(p.keys, [
+    { path: '/etc/apt/keyrings/host.gpg', scope: 'signed-by', unsupported: { reason: 'key file /etc/apt/keyrings/host.gpg does not exist' } },
+    { path: '/usr/share/keyrings/k.gpg', scope: 'signed-by', sha256: sha256('K'), file: 'apt-keys/usr/share/keyrings/k.gpg' },
+  ]);
 });
 
 test('a root without a dpkg database contributes nothing', async () => {

@@ -1,5 +1,7 @@
 // Pure: the facts gathered from ROOT (state files, sources, key bytes) → the `packages` section.
 import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import { absolutePathProblem } from '../../../core/confine/index.ts';
 import { ParseError } from '../../../core/errors.ts';
 import type { AptKey, AptPin, AptSource, Packages } from '../../../core/manifest/types.gen.ts';
 import { parseDeb822Sources, parseDpkgArchFile, parseDpkgStatus, parseExtendedStates, parseOneLineSources, parsePreferences, type ParsedSource } from './parse.ts';
@@ -35,9 +37,14 @@ export function parseSources(files: readonly TextFile[]): Array<{ file: string; 
   return files.flatMap((f) => (f.path.endsWith('.sources') ? parseDeb822Sources(f.text, f.path) : parseOneLineSources(f.text, f.path)).map((source) => ({ file: f.path, source })));
 }
 
-/** Signed-By values that are files (apt also accepts key fingerprints there). */
+/**
+ * Signed-By values that are files (apt also accepts key fingerprints there), normalised
+ * ("//" and "." dropped). A value with a ".." component or a control character is not
+ * followed: the sources file (in sources[].options) still shows it as written.
+ */
 export function signedByPaths(sources: ReadonlyArray<{ source: ParsedSource }>): string[] {
-  return [...new Set(sources.flatMap(({ source }) => (source.options.get('signed-by') ?? []).filter((v) => v.startsWith('/'))))].sort(bytewise);
+  const files = sources.flatMap(({ source }) => (source.options.get('signed-by') ?? []).filter((v) => v.startsWith('/') && !v.split('/').includes('..')));
+  return [...new Set(files.map((v) => posix.normalize(v).replace(/(.)\/$/, '$1')).filter((v) => absolutePathProblem(v) === undefined))].sort(bytewise);
 }
 
 function toSource(file: string, s: ParsedSource): AptSource {

@@ -4,6 +4,8 @@
 // Dir::Etc::sourcelist/sourceparts/preferences/preferencesparts/trusted/trustedparts);
 // a system that moved them with apt.conf is not followed.
 import { posix } from 'node:path';
+import { readInRoot, type InRootFile, type RootFs } from '../../../core/confine/index.ts';
+import { UserError } from '../../../core/errors.ts';
 import type { ReadOnlyRunner } from '../../../core/runner/types.ts';
 import type { AptFacts, KeyRead, TextFile } from './capture.ts';
 import { parseSources, signedByPaths } from './capture.ts';
@@ -42,24 +44,6 @@ async function readTextFiles(r: ReadOnlyRunner, root: string, single: string, di
   return files;
 }
 
-/**
- * Where a path of the captured system really is: a symlink inside ROOT that points to an
- * absolute target means ROOT + target, not the host's target.
- */
-export async function resolveUnderRoot(r: ReadOnlyRunner, root: string, path: string): Promise<string> {
-  let p = path;
-  for (let hops = 0; hops < 16; hops++) {
-    let target: string;
-    try {
-      target = await r.readLink(underRoot(root, p));
-    } catch {
-      break; // not a symlink (or missing: the read below says so)
-    }
-    p = target.startsWith('/') ? target : posix.join(posix.dirname(p), target);
-  }
-  return underRoot(root, p);
-}
-
 /** A whole file's bytes through the runner (readBytes reads a range). */
 export async function readWholeFile(r: ReadOnlyRunner, path: string): Promise<Uint8Array> {
   const chunk = 1 << 20;
@@ -78,10 +62,14 @@ export async function readWholeFile(r: ReadOnlyRunner, path: string): Promise<Ui
   return out;
 }
 
+/**
+ * A key file of the captured system. With --root, `r` is the capture's confined runner
+ * (core/confine): ROOT/path and every symlink on the way resolve inside ROOT.
+ */
 async function readKey(r: ReadOnlyRunner, root: string, path: string): Promise<KeyRead> {
-  const real = await resolveUnderRoot(r, root, path);
-  if (!(await r.exists(real))) return { missing: `key file ${path} does not exist` };
-  return { bytes: await readWholeFile(r, real) };
+  const at = underRoot(root, path);
+  if (!(await r.exists(at))) return { missing: `key file ${path} does not exist` };
+  return { bytes: await readWholeFile(r, at) };
 }
 
 /** The state files, or undefined when ROOT has no dpkg database (not a Debian-family system). */
@@ -108,14 +96,25 @@ export interface KeyFile {
   /** Relative to the host's folder in the manifest repository: apt-keys/<path on the system>. */
   readonly file: string;
   readonly bytes: Uint8Array;
+  /** Permission bits in the captured tree: the stored copy keeps them. */
+  readonly mode: number;
 }
 
-/** The public key files a packages section references, for the capture service to store. */
-export async function readAptKeyFiles(r: ReadOnlyRunner, root: string, keys: ReadonlyArray<{ path: string; file?: string }>): Promise<KeyFile[]> {
+/**
+ * The public key files a packages section references, for the capture service to store: read
+ * inside `root` (core/confine readInRoot: never a host file), with their modes.
+ */
+export async function readAptKeyFiles(
+  root: string | RootFs,
+  keys: ReadonlyArray<{ path: string; file?: string }>,
+  read: (root: string | RootFs, path: string) => Promise<InRootFile | undefined> = readInRoot,
+): Promise<KeyFile[]> {
   const out: KeyFile[] = [];
   for (const k of keys) {
     if (k.file === undefined) continue;
-    out.push({ file: k.file, bytes: await readWholeFile(r, await resolveUnderRoot(r, root, k.path)) });
+    const got = await read(root, k.path);
+    if (got === undefined) throw new UserError('REFUSED', `apt key file ${k.path} disappeared while it was captured`, { hint: 'run the capture again' });
+    out.push({ file: k.file, bytes: got.bytes, mode: got.mode });
   }
   return out;
 }

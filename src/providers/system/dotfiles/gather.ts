@@ -5,6 +5,7 @@
 //             points at $HOME, or it has none and a conventional name (.dotfiles, .cfg, …)
 //   home      $HOME/.git: the home directory itself is the work tree
 //   separate  $HOME/.dotfiles or $HOME/dotfiles as a normal repository (stow, install scripts)
+import { absolutePathProblem, toolPathInRoot } from '../../../core/confine/index.ts';
 import { isAbsolute, join, posix } from 'node:path';
 import { UserError } from '../../../core/errors.ts';
 import type { ReadOnlyRunner } from '../../../core/runner/types.ts';
@@ -54,6 +55,9 @@ async function looksLikeGitDir(runner: ReadOnlyRunner, dir: string): Promise<boo
 }
 
 export async function findUserRepos(runner: ReadOnlyRunner, root: string, user: PasswdUser): Promise<FoundRepo[]> {
+  // A home that is not a canonical absolute path ("/home/../../x", a newline) is not a place
+  // to look for a repository, and could not be recorded in the manifest.
+  if (absolutePathProblem(user.home) !== undefined) return [];
   const hostHome = join(root, user.home);
   if (!(await runner.exists(hostHome))) return [];
   const found: FoundRepo[] = [];
@@ -62,7 +66,9 @@ export async function findUserRepos(runner: ReadOnlyRunner, root: string, user: 
     if (name === '.git') continue;
     const hostDir = join(hostHome, name);
     if (await looksLikeGitDir(runner, hostDir)) {
-      const wt = await runner.run([...gitArgs({ gitDir: hostDir }), 'config', '--get', 'core.worktree'], { okExitCodes: [1] });
+      const gitDir = await toolPathInRoot(root, posix.join(user.home, name));
+      if (gitDir === undefined) continue;
+      const wt = await runner.run([...gitArgs({ gitDir }), 'config', '--get', 'core.worktree'], { okExitCodes: [1] });
       const worktree = wt.exitCode === 0 ? wt.stdout.trim() : undefined;
       // A relative core.worktree is relative to the git dir (git-config(1)).
       const resolved = worktree === undefined ? undefined : isAbsolute(worktree) ? posix.normalize(worktree) : posix.join(user.home, name, worktree);

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { toolPathInRoot } from '../../../core/confine/index.ts';
 import type { DotfilesRepo } from '../../../core/manifest/types.gen.ts';
 import type { ReadOnlyRunner } from '../../../core/runner/types.ts';
 import type { SystemProvider } from '../../types.ts';
@@ -11,9 +11,13 @@ export async function captureAllDotfiles(runner: ReadOnlyRunner, root: string): 
   const [users, hostname] = await Promise.all([readUsers(runner, root), readHostname(runner, root)]);
   const found = (await Promise.all(users.map((u) => findUserRepos(runner, root, u)))).flat();
   const repos = await Promise.all(
-    found.map(async (f) => captureDotfiles(f, await readGitState(runner, { gitDir: join(root, f.gitDir), workTree: join(root, f.workTree) }), hostname)),
+    found.map(async (f) => {
+      // git follows symlinks itself: it gets the paths resolved inside the root (core/confine).
+      const [gitDir, workTree] = await Promise.all([toolPathInRoot(root, f.gitDir), toolPathInRoot(root, f.workTree)]);
+      return gitDir === undefined || workTree === undefined ? undefined : captureDotfiles(f, await readGitState(runner, { gitDir, workTree }), hostname);
+    }),
   );
-  return repos.sort((a, b) => (a.user !== b.user ? (a.user < b.user ? -1 : 1) : a.gitDir < b.gitDir ? -1 : a.gitDir > b.gitDir ? 1 : 0));
+  return repos.filter((r): r is DotfilesRepo => r !== undefined).sort((a, b) => (a.user !== b.user ? (a.user < b.user ? -1 : 1) : a.gitDir < b.gitDir ? -1 : a.gitDir > b.gitDir ? 1 : 0));
 }
 
 export const provider: SystemProvider = {

@@ -4,6 +4,7 @@
 //   - otherwise sysmanifest's own repository, git dir ROOT/var/lib/sysmanifest/etc.git with
 //     work tree ROOT/etc (so /etc is not littered), written by sync.ts.
 import { join } from 'node:path';
+import { resolveInRoot, toolPathInRoot } from '../../../core/confine/index.ts';
 import { ParseError } from '../../../core/errors.ts';
 import type { EtcRepo } from '../../../core/manifest/types.gen.ts';
 import type { ReadOnlyRunner } from '../../../core/runner/types.ts';
@@ -64,10 +65,15 @@ export async function describeEtcRepo(options: DescribeOptions): Promise<EtcRepo
   const exclude = options.exclude ?? [];
   const loc = await detectEtcRepo(runner, root, options.gitDir);
   const base = { kind: loc.kind, path: '/etc', gitDir: loc.gitDir, ...(exclude.length ? { exclude: [...exclude] } : {}) };
-  const hostGitDir = join(root, loc.gitDir);
+  // git follows symlinks (and a .git file) itself: it gets paths resolved inside the root.
+  const hostGitDir = (await toolPathInRoot(root, loc.gitDir)) ?? join(root, loc.gitDir);
 
   if (loc.kind !== 'sysmanifest') {
-    const where = { gitDir: hostGitDir, workTree: join(root, 'etc') };
+    const [gitDir, workTree] = [await toolPathInRoot(root, loc.gitDir), await toolPathInRoot(root, '/etc')];
+    if (gitDir === undefined || workTree === undefined || !(await isDirectory(root, loc.gitDir))) {
+      return { ...base, unsupported: { reason: `${loc.gitDir} is not a git directory inside ${root} (a .git file or a symlink that leads elsewhere is not followed)` } };
+    }
+    const where = { gitDir, workTree };
     const [state, entries, lsFiles] = await Promise.all([
       readGitState(runner, where, { dirty: 'all' }),
       walkEtc(runner, root),
@@ -98,6 +104,10 @@ export async function describeEtcRepo(options: DescribeOptions): Promise<EtcRepo
     dirty = !sameTree(tree, parseLsTree(ls.stdout));
   }
   return { ...base, ...gitFields(state), dirty, ...restore };
+}
+
+async function isDirectory(root: string, path: string): Promise<boolean> {
+  return (await resolveInRoot(root, path))?.stat.type === 'dir';
 }
 
 function gitFields(state: Awaited<ReturnType<typeof readGitState>>): Pick<EtcRepo, 'remote' | 'branch' | 'commit' | 'dirty'> {

@@ -3,7 +3,8 @@
 // non-conffiles in /etc), user and group names (ROOT's, not the host's), and the bytes of
 // the files that must be compared or tracked.
 import { join } from 'node:path';
-import { ParseError } from '../../../core/errors.ts';
+import { toolPathInRoot } from '../../../core/confine/index.ts';
+import { ParseError, UserError } from '../../../core/errors.ts';
 import type { ReadOnlyRunner } from '../../../core/runner/types.ts';
 import { infoStem, parseList, parseMd5sums, parseStatusConffiles, type Conffile } from './parse.ts';
 
@@ -46,7 +47,10 @@ export function parseFind(out: string): EtcEntry[] {
 }
 
 export async function walkEtc(runner: ReadOnlyRunner, root: string): Promise<EtcEntry[]> {
-  const etc = join(root, 'etc');
+  // find is given ROOT/etc resolved inside the root (core/confine): ROOT/etc -> /etc must
+  // not walk the host's /etc. (find -P itself follows no symlink below it.)
+  const etc = await toolPathInRoot(root, '/etc');
+  if (etc === undefined) throw new UserError('USAGE', `${join(root, 'etc')} does not exist: ${root} is not the root of an installed system`, { hint: 'with --root, give the directory where the system is mounted' });
   return parseFind((await runner.run(findArgv(etc))).stdout);
 }
 

@@ -11,10 +11,11 @@
 // no gpg signing, no user config needed) with a fixed identity: sysmanifest <root@HOST>.
 //
 // An etckeeper repository (or a hand-made /etc/.git) is left alone: only its state is read.
+import { confinedRunner, toolPathInRoot } from '../../../core/confine/index.ts';
 import { join } from 'node:path';
 import { UserError } from '../../../core/errors.ts';
 import type { EtcRepo } from '../../../core/manifest/types.gen.ts';
-import type { MutatingRunner } from '../../../core/runner/types.ts';
+import type { MutatingRunner, ReadOnlyRunner } from '../../../core/runner/types.ts';
 import { gitArgs } from '../dotfiles/gitstate.ts';
 import { describeEtcRepo, detectEtcRepo, parseLsTree, sameTree, SYSMANIFEST_ETC_GIT_DIR } from './capture.ts';
 import { computeEtcTree, METADATA_FILE, type EtcTree } from './tree.ts';
@@ -86,21 +87,27 @@ export function commitMessage(c: EtcChanges): string {
   return `/etc: ${parts.join(', ') || 'no change'}\n${lines.length ? `\n${lines.join('\n')}\n` : ''}`;
 }
 
-async function readHostname(runner: MutatingRunner, root: string): Promise<string> {
+async function readHostname(runner: ReadOnlyRunner, root: string): Promise<string> {
   const h = (await runner.readFileOptional(join(root, 'etc/hostname')))?.trim();
   return h && /^[A-Za-z0-9.-]+$/.test(h) ? h : 'localhost';
 }
 
 export async function syncEtcRepo(options: SyncEtcOptions): Promise<SyncEtcResult> {
-  const { runner, root } = options;
+  const { runner: mutator, root } = options;
+  // Reads of the --root tree stay inside it (core/confine); git gets resolved paths.
+  const runner = root === '/' ? mutator : { ...confinedRunner(mutator, root), mode: 'mutating' as const, mutate: mutator.mutate.bind(mutator) };
   const exclude = options.exclude ?? [];
   const repoDir = options.repoDir ?? SYSMANIFEST_ETC_GIT_DIR;
   const loc = await detectEtcRepo(runner, root, repoDir);
   if (loc.kind !== 'sysmanifest') {
     return { repo: await describeEtcRepo({ runner, root, exclude, gitDir: repoDir }), committed: false, created: false, changes: NO_CHANGES };
   }
-  const hostGitDir = join(root, repoDir);
-  const workTree = join(root, 'etc');
+  const [hostGitDir, workTree] = [await toolPathInRoot(root, repoDir, { create: true }), await toolPathInRoot(root, '/etc')];
+  if (hostGitDir === undefined || workTree === undefined) {
+    throw new UserError('REFUSED', `${join(root, repoDir)} or ${join(root, 'etc')} leads outside ${root} (a symlink that cannot be resolved inside it); the /etc repository was not written`, {
+      hint: 'fix the symlink in the captured tree',
+    });
+  }
   let created = false;
   if (!(await runner.exists(hostGitDir))) {
     // Bare: no work tree of its own; every call names --work-tree. 0700: /etc holds files that
