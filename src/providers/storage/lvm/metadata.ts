@@ -77,7 +77,32 @@ function isThinPart(vg: LvmVolumeGroup, lv: LvmLogicalVolume): boolean {
   return lv.segments.some((s) => s.type === 'thin' || s.type === 'thin-pool') || pools.some((p) => p.dataLv === lv.name || p.metadataLv === lv.name) || /_pmspare$/.test(lv.name);
 }
 
+/**
+ * VG and LV names are written unquoted as section names, and tags inside quotes: each must be
+ * what LVM itself accepts (lvm(8) VALID NAMES: A-Z a-z 0-9 + _ . -, not starting with -, not
+ * . or .., at most 127 characters; tags also / = ! : & #), checked here whatever the schema
+ * said, so that a value can never add a section or a line to the metadata.
+ */
+const LVM_NAME = /^(?!\.\.?$)[A-Za-z0-9+_.][A-Za-z0-9+_.-]{0,126}$/;
+const LVM_TAG = /^[A-Za-z0-9_+.\-/=!:&#]{1,1024}$/;
+
+function checkNames(where: string, vg: LvmVolumeGroup): void {
+  const bad = (what: string, v: string): never => {
+    throw new UserError('REFUSED', `${where}: ${what} ${JSON.stringify(v)} is not a name LVM accepts (A-Z a-z 0-9 + _ . -, not starting with -, not . or .., at most 127 characters)`);
+  };
+  if (!LVM_NAME.test(vg.name)) bad('VG name', vg.name);
+  for (const t of vg.tags ?? []) if (!LVM_TAG.test(t)) bad('VG tag', t);
+  for (const lv of vg.lvs ?? []) {
+    if (!LVM_NAME.test(lv.name)) bad('LV name', lv.name);
+    for (const t of lv.tags ?? []) if (!LVM_TAG.test(t)) bad('LV tag', t);
+    for (const ref of [lv.pool, lv.dataLv, lv.metadataLv]) if (ref !== undefined && !LVM_NAME.test(ref)) bad('LV name', ref);
+    for (const seg of lv.segments) for (const a of seg.areas ?? []) if (a.lv !== undefined && !LVM_NAME.test(a.lv)) bad('LV name', a.lv);
+  }
+  for (const pv of vg.pvs ?? []) for (const t of pv.tags ?? []) if (!LVM_TAG.test(t)) bad('PV tag', t);
+}
+
 export function renderVgMetadata(where: string, vg: LvmVolumeGroup, o: RenderOptions = {}): string {
+  checkNames(where, vg);
   const extent = vg.extentSize;
   if (extent === undefined || vg.uuid === undefined) throw new UserError('REFUSED', `${where}: the VG's ${extent === undefined ? 'extent size' : 'uuid'} was not captured`);
   const used = usedExtents(vg);

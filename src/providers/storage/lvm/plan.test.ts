@@ -119,3 +119,20 @@ test('lvm plan: raid/cache LVs and unsupported VGs are refused with the reason',
   assert.throws(() => plan(ctxWith(raid)), (e: unknown) => e instanceof UserError && /LV media has a raid1 segment/.test(e.message));
   assert.throws(() => plan(ctxWith({ ...vgmd, unsupported: { reason: 'PV missing' } })), (e: unknown) => e instanceof UserError && /cannot be recreated: PV missing/.test(e.message));
 });
+
+test('lvm metadata: a name or tag LVM would not take is refused, whatever the schema said (no section or line can be added)', async () => {
+  const vg = (await guestStorage()).lvm!.vgs![1]!;
+  const hostile: [string, (v: typeof vg) => typeof vg][] = [
+    ['LV name with a brace', (v) => ({ ...v, lvs: v.lvs!.map((l) => ({ ...l, name: 'media {\n\tx' })) })],
+    ['LV name with a quote', (v) => ({ ...v, lvs: v.lvs!.map((l) => ({ ...l, name: 'me"dia' })) })],
+    ['LV name starting with -', (v) => ({ ...v, lvs: v.lvs!.map((l) => ({ ...l, name: '-media' })) })],
+    ['VG name ..', (v) => ({ ...v, name: '..' })],
+    ['VG name of 128 characters', (v) => ({ ...v, name: 'v'.repeat(128) })],
+    ['a tag with a newline', (v) => ({ ...v, tags: ['ok', 'x\n}'] })],
+  ];
+  for (const [what, edit] of hostile) {
+    assert.throws(() => renderVgMetadata('storage.lvm.vgs[1]', edit(vg)), (e: unknown) => e instanceof UserError && /is not a name LVM accepts/.test(e.message), what);
+  }
+  // Unusual names LVM does take are rendered.
+  assert.match(renderVgMetadata('x', { ...vg, name: 'a+b.c_d-e', lvs: vg.lvs!.map((l) => ({ ...l, name: `m+${'e'.repeat(120)}` })) }), /^a\+b\.c_d-e \{$/m);
+});
