@@ -13,7 +13,9 @@ export const oneConsumerRule = (m: Manifest): RuleIssue[] => {
   const s = rec(m.storage);
   const uses: [string | undefined, Path][] = [];
   arr(s.disks).forEach((d, i) => {
-    if (d.table !== undefined) uses.push([str(d.id), ['storage', 'disks', i, 'table']]);
+    // A table without partitions is no consumer: a FAT "superfloppy" (a filesystem on the
+    // whole disk) carries the 0x55AA boot signature, and sfdisk reads it as an empty dos table.
+    if (d.table !== undefined && arr(d.partitions).length > 0) uses.push([str(d.id), ['storage', 'disks', i, 'table']]);
     arr(d.partitions).forEach((p, j) => {
       if (p.kind === 'extended') uses.push([str(p.id), ['storage', 'disks', i, 'partitions', j, 'kind']]);
     });
