@@ -7,6 +7,7 @@ import { registerDiff } from './commands/diff.ts';
 import { registerSchedule } from './commands/schedule.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerInventory } from './commands/inventory.ts';
+import { installSignalHandlers } from './interrupt.ts';
 import { registerRebuild } from './commands/rebuild.ts';
 import { registerShow } from './commands/show.ts';
 import { registerValidate } from './commands/validate.ts';
@@ -31,6 +32,7 @@ export function buildProgram(out: Out = (s) => process.stdout.write(s)): Command
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  installSignalHandlers();
   const program = buildProgram();
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
