@@ -8,6 +8,7 @@ import { registerDiff } from './commands/diff.ts';
 import { registerSchedule } from './commands/schedule.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerInventory } from './commands/inventory.ts';
+import { installSignalHandlers } from './interrupt.ts';
 import { registerRebuild } from './commands/rebuild.ts';
 import { registerShow } from './commands/show.ts';
 import { registerValidate } from './commands/validate.ts';
@@ -33,6 +34,7 @@ export function buildProgram(out: Out = (s) => process.stdout.write(printable(s,
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  installSignalHandlers();
   const program = buildProgram();
   try {
     await program.parseAsync(argv as string[], { from: 'user' });

@@ -3,7 +3,7 @@
 // repository. Nothing here can change a disk: it only ever holds a ReadOnlyRunner.
 import { access } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { confinedRunner, writeSideFiles } from '../core/confine/index.ts';
 import { isUserError, UserError } from '../core/errors.ts';
 import { loadManifest } from '../core/manifest/load.ts';
@@ -11,7 +11,8 @@ import { dumpManifest } from '../core/manifest/dump.ts';
 import { checkRules } from '../core/manifest/rules.ts';
 import type { EtcRepo, Manifest, Storage } from '../core/manifest/types.gen.ts';
 import { formatPath, validateSchema } from '../core/manifest/validate.ts';
-import { writeIfChanged } from '../core/repo/files.ts';
+import { writeFileAtomic, writeIfChanged } from '../core/repo/files.ts';
+import { checkHostName } from '../core/repo/host.ts';
 import { readAptKeyFiles } from '../providers/system/apt/index.ts';
 import { captureDatasets } from '../providers/system/datasets/index.ts';
 import { captureHost } from '../providers/system/host/capture.ts';
@@ -98,6 +99,7 @@ export function mergeSystem(manifest: Manifest, parts: readonly Partial<Manifest
 }
 
 export async function buildManifest(runner: ReadOnlyRunner, options: CaptureOptions & { previous?: Manifest }): Promise<Manifest> {
+  if (options.only !== 'storage') await checkDpkgTree(runner, options.root);
   const ctx = await selectStorage(runner, options);
   // Every read of a --root tree goes through core/confine: paths resolve inside the root
   // (symlinks included), never to the host's files. "/" is the host itself: nothing to confine.
@@ -113,7 +115,24 @@ export async function buildManifest(runner: ReadOnlyRunner, options: CaptureOpti
     host: options.host ? { ...host.host!, hostname: options.host } : host.host!,
     ...mergeStorage(storageParts),
   };
-  return mergeSystem(manifest, systemParts);
+  const merged = mergeSystem(manifest, systemParts);
+  if (!merged.packages && options.only !== 'storage' && resolve(options.root) !== '/') throw noPackageDatabase(options.root);
+  return merged;
+}
+
+// Every supported system has a package database: a tree without one is not a system's root (a
+// wrong --root, or one not mounted yet), and a manifest without packages would say otherwise.
+function noPackageDatabase(root: string, missing?: string): UserError {
+  return new UserError('USAGE', missing ? `${root} has an incomplete dpkg database: ${missing} is missing` : `${root} has no package database: it is not the root of an installed system`, {
+    hint: `expected ${join(root, 'var/lib/dpkg/status')} and ${join(root, 'var/lib/dpkg/info/')} (Debian, Ubuntu), ${join(root, 'var/lib/pacman/local/')} (Arch) or dnf state in ${join(root, 'var/lib/dnf/')} (Fedora); give --root the directory where that system is mounted`,
+  });
+}
+
+/** --root: a dpkg database is there whole (status and info/), before the providers read it. */
+async function checkDpkgTree(runner: ReadOnlyRunner, root: string): Promise<void> {
+  const dpkg = join(root, 'var/lib/dpkg');
+  if (resolve(root) === '/' || !(await runner.exists(dpkg))) return;
+  for (const need of [join(dpkg, 'status'), join(dpkg, 'info')]) if (!(await runner.exists(need))) throw noPackageDatabase(root, need);
 }
 
 /** A captured manifest that fails its own schema is a bug in a provider: never write it. */
@@ -164,10 +183,9 @@ export async function captureToRepo(runner: ReadOnlyRunner, options: CaptureToRe
   if (process.getuid?.() !== 0) {
     throw new UserError('NOT_ROOT', 'capture reads every disk and partition table and needs root', { hint: 'run it with sudo' });
   }
-  const hostname = options.host ?? captureHost(await gatherHost(options.root === '/' ? runner : confinedRunner(runner, options.root), options.root)).hostname;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(hostname)) {
-    throw new UserError('USAGE', `host name ${JSON.stringify(hostname)} cannot be used as a folder name`, { hint: 'pass --host NAME' });
-  }
+  // The name becomes hosts/NAME/: checked here too, for the one read from a (hostile) --root tree.
+  const hostRunner = options.root === '/' ? runner : confinedRunner(runner, options.root);
+  const hostname = checkHostName(options.host ?? captureHost(await gatherHost(hostRunner, options.root)).hostname, options.host === undefined ? 'the system\'s host name' : '--host');
   const hostDir = join(options.repo, 'hosts', hostname);
   const file = join(hostDir, 'manifest.yaml');
   const previous = await previousManifest(file);

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { UserError } from '../../core/errors.ts';
+import { checkHostName } from '../../core/repo/host.ts';
 import { dumpManifest } from '../../core/manifest/dump.ts';
 import { hostMutatingRunner, hostReadOnlyRunner } from '../../core/runner/exec.ts';
 import { loggingRunner } from '../../core/runner/logging.ts';
@@ -30,10 +31,12 @@ export function registerCapture(program: Command, out: Out): void {
         if (!/^\d+(\.\d+)?$/.test(v)) throw new UserError('USAGE', `${name} ${v}: expected a number of seconds`);
         return Number(v);
       };
+      // '' is refused, not ignored: `--host "$NAME"` with NAME unset must not file the manifest elsewhere.
+      const host = o.host === undefined ? undefined : checkHostName(o.host, '--host');
       if (o.only && !o.stdout) throw new UserError('USAGE', '--only writes a partial manifest and is only allowed with --stdout');
       if (o.stdout && o.commit) throw new UserError('USAGE', '--stdout writes nothing and cannot --commit');
       if (o.stdout) {
-        const m = await buildManifest(reader, { root: o.root, disks: o.disk, exclude: o.exclude, ...(o.host ? { host: o.host } : {}), ...(o.only ? { only: o.only } : {}) });
+        const m = await buildManifest(reader, { root: o.root, disks: o.disk, exclude: o.exclude, ...(host !== undefined ? { host } : {}), ...(o.only ? { only: o.only } : {}) });
         assertValid(m);
         out(dumpManifest(m));
         return;
@@ -45,7 +48,7 @@ export function registerCapture(program: Command, out: Out): void {
           root: o.root,
           disks: o.disk,
           exclude: o.exclude,
-          ...(o.host ? { host: o.host } : {}),
+          ...(host !== undefined ? { host } : {}),
           commit: o.commit === true,
           waitSeconds: seconds('--wait', o.wait),
           hooks: o.hook,

@@ -1,8 +1,8 @@
 // plan, rebuild and verify: the storage stage of a rebuild.
-import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { UserError } from '../../core/errors.ts';
+import { readInputText } from '../../core/input.ts';
 import { formatDifference } from '../../core/manifest/diff.ts';
 import { loadManifest } from '../../core/manifest/load.ts';
 import { hostMutatingRunner, hostReadOnlyRunner } from '../../core/runner/exec.ts';
@@ -14,6 +14,7 @@ import { DEFAULT_STATE_DIR, rebuildStorage } from '../../services/rebuild/rebuil
 import { verifyStorage } from '../../services/rebuild/verify.ts';
 import { renderPlan } from '../../ui/plan.ts';
 import { plainProgress } from '../../ui/progress.ts';
+import { exitInterrupted, setInterruptHint } from '../interrupt.ts';
 import { collect, type Out } from './common.ts';
 
 interface PlanFlags {
@@ -33,6 +34,15 @@ const planFlags = (cmd: Command): Command =>
     .option('--wipe <src>', 'hand this disk over for erasing: allows a target that carries signatures (repeatable)', collect, [])
     .option('--grow <id|last>', GROW_HELP, collect, [])
     .option('--target <dir>', 'where the rebuilt tree is mounted', DEFAULT_TARGET);
+
+/**
+ * --key-file: its exact text, read with the same care as a manifest, but a pipe is fine here
+ * (`--key-file <(pass show disk)` is the way to keep the passphrase off the disk). At most
+ * 8 MiB, cryptsetup's own default limit for a key file (--keyfile-size).
+ */
+function readKeyFile(file: string): Promise<string> {
+  return readInputText(file, { what: 'key file', code: 'REFUSED', maxBytes: 8 * 1024 * 1024, allowPipe: true });
+}
 
 async function askYes(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -64,10 +74,10 @@ async function askPassphrase(): Promise<string> {
             return;
           }
           if (c === '\u0003') {
+            // Ctrl-C in raw mode is a byte, not a signal: end the run as SIGINT would.
             stdin.setRawMode(false);
             stdin.off('data', onData);
-            reject(new UserError('REFUSED', 'interrupted'));
-            return;
+            exitInterrupted('SIGINT');
           }
           text = c === '\u007f' ? text.slice(0, -1) : text + c;
         }
@@ -103,6 +113,7 @@ export function registerRebuild(program: Command, out: Out): void {
     .option('--log-commands <file>', 'write every command the rebuild runs to FILE, one JSON line each: argv, start and duration in ms, exit code (never stdin)')
     .action(async (file: string, o: PlanFlags & { stage: string; keyFile?: string; yes?: boolean; resume?: boolean; state: string; logCommands?: string }) => {
       if (o.stage !== 'storage') throw new UserError('USAGE', `--stage ${o.stage}: only the storage stage exists so far`, { hint: 'use --stage storage' });
+      setInterruptHint(`the journal in ${o.state} says which steps finished: continue with sysmanifest rebuild ${file} --stage storage --resume (with the same --map/--wipe/--grow)`);
       const tty = process.stdout.isTTY === true && !o.json;
       const progress = tty ? (await import('../../ui/progress-ink.ts')).inkProgress() : plainProgress(out, o.json === true);
       try {
@@ -117,7 +128,7 @@ export function registerRebuild(program: Command, out: Out): void {
               if (!process.stdin.isTTY) throw new UserError('USAGE', 'refusing to write to disks without confirmation, and there is no terminal to ask on', { hint: 'read the plan (sysmanifest plan …), then pass --yes' });
               return askYes(`Type "yes" to write this plan to ${Object.values(plan.disks).join(', ')}: `);
             },
-            passphrase: async () => (o.keyFile ? readFile(o.keyFile, 'utf8') : askPassphrase()),
+            passphrase: async () => (o.keyFile ? readKeyFile(o.keyFile) : askPassphrase()),
             onEvent: (e) => progress.onEvent(e),
           },
         );

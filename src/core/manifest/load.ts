@@ -1,8 +1,8 @@
 // load (yaml) → apiVersion → validate (ajv) → cross-field rules → typed Manifest.
 // Every user mistake becomes one UserError naming the file, the line and the manifest path.
-import { readFile } from 'node:fs/promises';
 import { isMap, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { UserError } from '../errors.ts';
+import { MAX_MANIFEST_BYTES, readInputText } from '../input.ts';
 import { printable } from '../text.ts';
 import type { Manifest } from './types.gen.ts';
 import { checkRules } from './rules.ts';
@@ -11,8 +11,7 @@ import { formatPath, validateSchema } from './validate.ts';
 
 export const API_VERSION = 'sysmanifest/v1';
 
-/** The largest manifest read: a real one is tens of KiB; 40,000 partitions are about 8 MiB. */
-export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+export { MAX_MANIFEST_BYTES };
 /** Aliases a manifest may use (capture writes none; a hand-edited one may use a few). */
 export const MAX_ALIASES = 100;
 
@@ -39,16 +38,20 @@ function located(file: string, doc: Document, lc: LineCounter, issues: readonly 
     .join('\n');
 }
 
+/**
+ * The text of a manifest the user named: a regular UTF-8 file of at most MAX_MANIFEST_BYTES.
+ * A FIFO, socket or device is refused without being read (see core/input.ts).
+ */
 export async function readManifestText(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UserError('MANIFEST_NOT_FOUND', `${file}: no such file`, { hint: 'give the path of a manifest.yaml, e.g. ~/sysmanifest/hosts/$(hostname)/manifest.yaml' });
-    if (code === 'EISDIR') throw new UserError('MANIFEST_NOT_FOUND', `${file}: is a directory, not a manifest file`, { hint: `did you mean ${file.replace(/\/$/, '')}/manifest.yaml?` });
-    if (code === 'EACCES') throw new UserError('MANIFEST_NOT_FOUND', `${file}: permission denied`, { hint: 'run as a user who can read it' });
-    throw e;
-  }
+  return readInputText(file, {
+    what: 'manifest',
+    code: 'MANIFEST_NOT_FOUND',
+    maxBytes: MAX_MANIFEST_BYTES,
+    hints: {
+      missing: 'give the path of a manifest.yaml, e.g. ~/sysmanifest/hosts/$(hostname)/manifest.yaml',
+      directory: `did you mean ${file.replace(/\/$/, '')}/manifest.yaml?`,
+    },
+  });
 }
 
 /**

@@ -4,6 +4,7 @@ import { constants as fsc, existsSync, readdirSync, readFileSync, readlinkSync }
 import { access, open } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { UserError } from '../errors.ts';
+import { onInterrupt } from '../interrupt.ts';
 import { isReadOnlyInvocation } from './policy.ts';
 import { debianPackageFor } from './tools.ts';
 import { MAX_INPUT, Spawner, SpawnerUnavailable } from './spawner.ts';
@@ -83,6 +84,59 @@ async function viaExeca(program: string, args: readonly string[], options: RunOp
   };
 }
 
+const GROUP_KILL_GRACE_MS = 2000;
+
+/**
+ * A command in a process group (and session) of its own, killed as a group at its timeout: a
+ * child it started (a hook's `sleep 60 &`) would otherwise outlive the kill and hold its stdout
+ * open, so the call would end only when that child does.
+ */
+async function viaExecaGroup(program: string, args: readonly string[], options: RunOptions, searchPath?: string): Promise<RawResult> {
+  const { execa } = await import('execa');
+  const sub = execa(program, args, {
+    reject: false,
+    env: childEnv(searchPath),
+    extendEnv: true,
+    stripFinalNewline: false,
+    detached: true,
+    ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  const pid = sub.pid;
+  const killGroup = (signal: NodeJS.Signals): void => {
+    try {
+      if (pid !== undefined) process.kill(-pid, signal);
+    } catch {
+      /* the group is gone already */
+    }
+  };
+  const forget = onInterrupt(() => killGroup('SIGKILL'));
+  let timedOut = false;
+  let grace: NodeJS.Timeout | undefined;
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          killGroup('SIGTERM');
+          grace = setTimeout(() => killGroup('SIGKILL'), GROUP_KILL_GRACE_MS);
+        }, options.timeoutMs);
+  try {
+    const r = await sub;
+    return {
+      exitCode: typeof r.exitCode === 'number' ? r.exitCode : -1,
+      stdout: String(r.stdout ?? ''),
+      stderr: String(r.stderr ?? ''),
+      enoent: (r as { code?: string }).code === 'ENOENT',
+      timedOut,
+    };
+  } finally {
+    clearTimeout(timer);
+    clearTimeout(grace);
+    forget();
+  }
+}
+
 /**
  * Read-only probes when there is no helper: capture makes a hundred of them, and execa's
  * per-call overhead on the main thread (~5 ms here, twice node:child_process's) made capture
@@ -136,6 +190,7 @@ async function spawn(argv: readonly string[], options: RunOptions, gate: Gate, s
   const [program, ...args] = argv;
   if (program === undefined) throw new Error('runner: empty argv');
   const r = await gate.with(async () => {
+    if (options.processGroup) return viaExecaGroup(program, args, options, searchPath);
     const fits = options.timeoutMs === undefined && (options.input === undefined || Buffer.byteLength(options.input) <= MAX_INPUT);
     const helper = fits ? spawner() : undefined;
     const viaHelperResult = helper && (await viaHelper(helper, argv, options, mutating));

@@ -23,7 +23,8 @@ export async function gitAt(dir: string, options: { timeoutMs?: number; config?:
 export async function ensureRepo(dir: string): Promise<boolean> {
   await mkdir(dir, { recursive: true });
   try {
-    await stat(join(dir, '.git'));
+    // HEAD, not .git: an empty .git (or one holding only sysmanifest's lock) is initialised too.
+    await stat(join(dir, '.git', 'HEAD'));
     return false;
   } catch {
     /* not yet a repository */

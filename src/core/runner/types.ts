@@ -9,6 +9,11 @@ export interface RunOptions {
   /** Text fed on stdin (e.g. a passphrase, never logged). */
   readonly input?: string;
   readonly timeoutMs?: number;
+  /**
+   * Run in a process group of its own, and at timeoutMs kill the whole group (SIGTERM, then
+   * SIGKILL 2 s later), not only the process: a hook's children too. An interrupted run kills it.
+   */
+  readonly processGroup?: boolean;
 }
 
 export interface CommandResult {

@@ -38,6 +38,12 @@ export function matchDisks(disks: readonly Disk[], present: readonly DiskIdentit
       problems.push(`--map ${m.src}=${m.dev}: the manifest has no disk with id or captured path ${m.src} (it has: ${disks.map((d) => `${d.id}${d.path ? ` (${d.path})` : ''}`).join(', ')})`);
       continue;
     }
+    // The same manifest disk named twice (by id or by its captured path): an error, not last-one-wins.
+    const earlier = maps.find((x) => x !== m && (x.src === disk.id || x.src === disk.path) && maps.indexOf(x) < maps.indexOf(m));
+    if (earlier) {
+      problems.push(`--map ${m.src}=${m.dev}: ${disk.id} is already mapped by --map ${earlier.src}=${earlier.dev}; give each manifest disk one target`);
+      continue;
+    }
     const kname = resolveDev(m.dev);
     if (!byKname.has(kname)) {
       problems.push(`--map ${m.src}=${m.dev}: ${m.dev} is not a whole disk that can be a target; candidates:\n${candidates()}`);

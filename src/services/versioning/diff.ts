@@ -4,10 +4,11 @@
 //            one-host repository; other hosts' commits are skipped)
 //   one REV  REV .. the file in the working tree (what the next --commit would record)
 //   two REVs REV1 .. REV2
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UserError } from '../../core/errors.ts';
+import { readManifestText } from '../../core/manifest/load.ts';
 import { commitsTouching, parseLoose, resolveRev, textAt } from './repo.ts';
 import { semanticDiff, type Change } from './semantic.ts';
 import { summaryLine } from './message.ts';
@@ -80,12 +81,8 @@ export async function diffManifests(options: DiffOptions): Promise<DiffReport> {
     to = await atRev(repo, `${commits[0]!.slice(0, 10)}`, file);
   } else if (options.revs.length === 1) {
     from = await atRev(repo, options.revs[0]!, file);
-    let text: string;
-    try {
-      text = await readFile(join(repo, file), 'utf8');
-    } catch {
-      throw new UserError('USAGE', `${join(repo, file)} does not exist in the working tree`);
-    }
+    // The working tree is as hostile as any manifest path: the same checked read.
+    const text = await readManifestText(join(repo, file));
     to = { side: { rev: 'working tree' }, value: parseLoose(text, join(repo, file)) };
   } else {
     from = await atRev(repo, options.revs[0]!, file);

@@ -62,7 +62,8 @@ export function hookRunner(runner: MutatingRunner, hooks: readonly string[], tim
       const input = `${JSON.stringify({ event, ...document })}\n`;
       for (const hook of hooks) {
         try {
-          await runner.mutate([hook, event], { input, timeoutMs });
+          // processGroup: at the timeout the hook's children die with it, and the run (and its lock) goes on.
+          await runner.mutate([hook, event], { input, timeoutMs, processGroup: true });
         } catch (e) {
           failures.push({ hook, message: (e as Error).message });
         }

@@ -3,11 +3,14 @@
 // holding {pid, process start time, since}. A lock whose process is gone — or whose PID was
 // reused by another process (different start time in /proc/PID/stat) — is stale and is broken:
 // renamed away (atomic, so only one breaker wins) and checked to be the stale one before it
-// is deleted. A process killed with SIGKILL leaves a stale lock; the next run breaks it.
+// is deleted. A process killed with SIGKILL leaves a stale lock; the next run breaks it. An
+// interrupted one (SIGINT, SIGTERM) releases it and removes its temp file on the way out.
 import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
 import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UserError } from '../../core/errors.ts';
+import { onInterrupt } from '../../core/interrupt.ts';
 
 export interface LockInfo {
   readonly pid: number;
@@ -62,15 +65,20 @@ async function readLock(path: string): Promise<{ info: LockInfo | undefined; raw
 /** One attempt: true when this process now holds the lock. */
 async function tryLink(path: string, content: string): Promise<boolean> {
   const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.lock.tmp`);
-  await writeFile(tmp, content, { mode: 0o644, flag: 'wx' });
+  const forget = onInterrupt(() => rmSync(tmp, { force: true }));
   try {
-    await link(tmp, path);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
+    // Inside the try: a write that fails half-way (a full disk) still has its temp file removed.
+    await writeFile(tmp, content, { mode: 0o644, flag: 'wx' });
+    try {
+      await link(tmp, path);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
+    }
   } finally {
     await rm(tmp, { force: true });
+    forget();
   }
 }
 
@@ -117,10 +125,15 @@ export async function acquireLock(path: string, options: { what: string; waitSec
   const poll = options.pollMs ?? 200;
   for (;;) {
     if (await tryLink(path, content)) {
+      // Interrupted while holding it: released synchronously (the handler exits right after).
+      const forget = onInterrupt(() => {
+        if (readFileSync(path, 'utf8') === content) rmSync(path, { force: true });
+      });
       return {
         path,
         info,
         release: async () => {
+          forget();
           const cur = await readLock(path);
           if (cur?.info?.token === info.token) await rm(path, { force: true });
         },

@@ -2,6 +2,7 @@
 // core/runner/git.ts): read a manifest at a revision, commit one host's folder, push.
 import { parse } from 'yaml';
 import { UserError } from '../../core/errors.ts';
+import { MAX_MANIFEST_BYTES } from '../../core/input.ts';
 import { gitAt } from '../../core/runner/git.ts';
 
 // simple-git rejects a git that exits non-zero only when it also wrote to stderr: so no
@@ -34,6 +35,8 @@ export async function textAt(repo: string, rev: string, path: string): Promise<s
  * change, and a diff must still be able to read it.
  */
 export function parseLoose(text: string, where: string): Record<string, unknown> {
+  // A committed version is as hostile as a file: the same size limit as readManifestText.
+  if (Buffer.byteLength(text) > MAX_MANIFEST_BYTES) throw new UserError('MANIFEST_YAML', `${where}: larger than the ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB a manifest may have; refused`);
   let v: unknown;
   try {
     v = parse(text, { maxAliasCount: 100 });

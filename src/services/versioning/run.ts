@@ -12,7 +12,7 @@
 import { join, resolve } from 'node:path';
 import { isUserError, UserError } from '../../core/errors.ts';
 import type { Manifest } from '../../core/manifest/types.gen.ts';
-import { ensureRepo } from '../../core/runner/git.ts';
+import { ensureGitRepo, prepareRepoDir, repoFsError } from '../../core/repo/prepare.ts';
 import type { MutatingRunner, ReadOnlyRunner } from '../../core/runner/types.ts';
 import { syncEtcRepo, type SyncEtcResult } from '../../providers/system/etc/index.ts';
 import { captureToRepo, type CaptureOptions, type CaptureResult } from '../capture.ts';
@@ -64,8 +64,19 @@ export async function captureRun(deps: RunDeps, options: RunOptions): Promise<Ru
   }
   const repo = resolve(options.repo);
   const warn = options.warn ?? ((m: string) => process.stderr.write(`sysmanifest: warning: ${m}\n`));
-  const repoCreated = await ensureRepo(repo);
-  const lock = await acquireLock(lockFile(repo), { what: options.commit ? 'capture --commit' : 'capture', waitSeconds: options.waitSeconds ?? 0 });
+  // The lock first, then everything else: only the directory itself may exist before it is
+  // held, or two first captures race in `git init` (see core/repo/prepare.ts).
+  await prepareRepoDir(repo);
+  const lock = await acquireLock(lockFile(repo), { what: options.commit ? 'capture --commit' : 'capture', waitSeconds: options.waitSeconds ?? 0 }).catch((e: unknown) => {
+    throw repoFsError(e, repo);
+  });
+  let repoCreated: boolean;
+  try {
+    repoCreated = await ensureGitRepo(repo);
+  } catch (e) {
+    await lock.release();
+    throw repoFsError(e, repo);
+  }
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
   const hooks = hookRunner(deps.mutator, await discoverHooks(repo, options.hooks), options.hookTimeoutMs);
@@ -130,8 +141,9 @@ export async function captureRun(deps: RunDeps, options: RunOptions): Promise<Ru
     }
     await fire('run.end', { result, durationMs: st.durationMs, ...(commit ? { commit } : {}), ...(push ? { push } : {}) });
     return { capture, repoCreated, result, host, ...(commit ? { commit, message } : {}), changes, ...(etc ? { etc } : {}), ...(push ? { push } : {}), status: st, exitCode: pushFailed ? 1 : 0 };
-  } catch (e) {
-    if (e === cancelled) throw e;
+  } catch (caught) {
+    if (caught === cancelled) throw caught;
+    const e = gitError(repoFsError(caught, repo), repo);
     const code = isUserError(e) ? e.code : 'INTERNAL';
     const message = (e as Error)?.message ?? String(e);
     const st = await status('error', { error: { code, message } }).catch(() => undefined);
@@ -141,4 +153,12 @@ export async function captureRun(deps: RunDeps, options: RunOptions): Promise<Ru
   } finally {
     await lock.release();
   }
+}
+
+/** simple-git's GitError (a git that failed in the repository: a full disk, a broken .git) as one UserError REPO. */
+function gitError(e: unknown, repo: string): unknown {
+  if (!(e instanceof Error) || e.constructor.name !== 'GitError') return e;
+  return new UserError('REPO', `git failed in the manifest repository ${repo}: ${e.message.trim().split('\n').slice(-3).join(' / ')}`, {
+    hint: `see what git says: git -C ${repo} status`,
+  });
 }
