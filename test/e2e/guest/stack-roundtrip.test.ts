@@ -132,8 +132,10 @@ test('guest: LUKS2 ×2 → LVM (linear, striped over 2 PVs, thin pool + thin) �
     const before = { luks: orig.map(luks2View), lvm: lvmView('vga'), fs: fsDevs.map(blkidView) };
     const l = capture(tmp, orig, target);
     steps.mark('capture');
-    const plan = json<{ steps: { id: string }[] }>([NODE, CLI, 'plan', l.manifest, ...l.maps, '--json', '--target', `${tmp}/target`]);
-    t.diagnostic(`plan: ${plan.steps.map((s) => s.id).join(' ')}`);
+    // With the originals still attached, every identity the rebuild would create again is
+    // already there (LUKS, PV, VG/LV, filesystem UUIDs): the plan is refused before any write.
+    const planArgv = [NODE, CLI, 'plan', l.manifest, ...l.maps, '--json', '--target', `${tmp}/target`];
+    assert.throws(() => json(planArgv), (e: unknown) => /refusing to rebuild; nothing was written:[\s\S]*LUKS UUID 0e2e0a00-0000-4000-8000-000000000001 is already on \/dev\/vda[\s\S]*Detach \/dev\/vda/.test(String((e as { stderr?: string }).stderr)));
 
     // teardown, then the originals are wiped: nothing with the same UUIDs may stay visible
     run(['vgchange', '-q', '-an', 'vga']);
@@ -141,6 +143,8 @@ test('guest: LUKS2 ×2 → LVM (linear, striped over 2 PVs, thin pool + thin) �
     run(['cryptsetup', 'close', 'e2ea1']);
     wipeDisks(orig);
     steps.mark('teardown');
+    const plan = json<{ steps: { id: string }[] }>(planArgv);
+    t.diagnostic(`plan: ${plan.steps.map((s) => s.id).join(' ')}`);
 
     const t0 = performance.now();
     const out = rebuild(l, false);
