@@ -25,4 +25,6 @@ btrfs -q subvolume snapshot -r "$w/m/@home" "$w/m/@snapshots/home-1"
 btrfs -q subvolume set-default "$w/m/@"
 umount "$w/m"
 node_modules/.bin/node src/cli/main.ts capture --stdout --only storage --host desktop --disk "$loop" > manifests/btrfs-desktop.yaml
+# The first line: the schema beside the examples (capture --stdout names the installed package's).
+sed -i '1s|.*|# yaml-language-server: $schema=../schemas/manifest.schema.json|' manifests/btrfs-desktop.yaml
 node_modules/.bin/node src/cli/main.ts validate manifests/btrfs-desktop.yaml

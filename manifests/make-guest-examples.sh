@@ -25,6 +25,8 @@ lvcreate -q -y -L 1G -n root laptop; lvcreate -q -y -L 640M -n home laptop; lvcr
 mkfs.ext4 -q -F -L root /dev/laptop/root; mkfs.xfs -q -f -L home /dev/laptop/home; mkswap -L swap /dev/laptop/swap >/dev/null
 udevadm settle
 $CLI capture --stdout --only storage --host laptop --disk "$L" > manifests/laptop-luks-lvm.yaml
+# The first line: the schema beside the examples (capture --stdout names the installed package's).
+sed -i '1s|.*|# yaml-language-server: $schema=../schemas/manifest.schema.json|' manifests/laptop-luks-lvm.yaml
 
 for d in "$S0" "$S1"; do
   sfdisk -q "$d" <<SF
@@ -43,4 +45,6 @@ lvcreate -q -y -L 768M -n root server; lvcreate -q -y -L 512M -n data server
 mkfs.xfs -q -f -L root /dev/server/root; mkfs.xfs -q -f -L data /dev/server/data
 udevadm settle
 $CLI capture --stdout --only storage --host server --disk "$S0" --disk "$S1" > manifests/server-md-raid1.yaml
+# The first line: the schema beside the examples (capture --stdout names the installed package's).
+sed -i '1s|.*|# yaml-language-server: $schema=../schemas/manifest.schema.json|' manifests/server-md-raid1.yaml
 for f in manifests/laptop-luks-lvm.yaml manifests/server-md-raid1.yaml; do $CLI validate "$f"; $CLI show "$f"; done

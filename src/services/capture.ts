@@ -13,6 +13,7 @@ import type { EtcRepo, Manifest, Storage } from '../core/manifest/types.gen.ts';
 import { formatPath, validateSchema } from '../core/manifest/validate.ts';
 import { writeFileAtomic, writeIfChanged } from '../core/repo/files.ts';
 import { checkHostName } from '../core/repo/host.ts';
+import { schemaRefFor, writeRepoSchemas } from '../core/repo/schemas.ts';
 import { readAptKeyFiles } from '../providers/system/apt/index.ts';
 import { captureDatasets } from '../providers/system/datasets/index.ts';
 import { captureHost } from '../providers/system/host/capture.ts';
@@ -202,6 +203,8 @@ export async function captureToRepo(runner: ReadOnlyRunner, options: CaptureToRe
   const keys = manifest.packages?.keys ?? [];
   // Side files only below hosts/NAME/apt-keys/, read inside --root, modes kept (core/confine).
   await writeSideFiles(hostDir, await readAptKeyFiles(options.root, keys), 'apt-keys');
-  const status = await writeIfChanged(file, dumpManifest(manifest));
+  // The schemas beside the manifests, and a first line pointing at them: editors check offline.
+  await writeRepoSchemas(options.repo);
+  const status = await writeIfChanged(file, dumpManifest(manifest, { schemaRef: schemaRefFor(options.repo, file) }));
   return { file, status, manifest, repoCreated };
 }

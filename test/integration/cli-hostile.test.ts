@@ -221,6 +221,25 @@ describe('capture: repository, host and root misuse', { skip: !isRoot && 'needs 
     assert.equal(capture(repo, `--host=${'b'.repeat(63)}`).status, 0);
   });
 
+  test('class 10: the manifest\'s schema comment resolves offline to the schemas capture keeps in the repository', () => {
+    const repo = join(dir, 'schema-repo');
+    const r = capture(repo, '--commit');
+    assert.equal(r.status, 0, r.stderr);
+    const manifest = join(repo, 'hosts/h/manifest.yaml');
+    const first = readFileSync(manifest, 'utf8').split('\n')[0]!;
+    assert.equal(first, '# yaml-language-server: $schema=../../schemas/manifest.json');
+    const entry = join(repo, 'hosts/h', '../../schemas/manifest.json');
+    assert.equal(JSON.parse(readFileSync(entry, 'utf8')).$ref, 'manifest.schema.json');
+    assert.deepEqual(readFileSync(join(repo, 'schemas/storage/disks.schema.json')), readFileSync(join(REPO_ROOT, 'schemas/storage/disks.schema.json')));
+    const committed = execFileSync('git', ['-C', repo, 'ls-files', 'schemas'], { encoding: 'utf8' }).trim().split('\n');
+    assert.ok(committed.includes('schemas/manifest.json') && committed.includes('schemas/storage/disks.schema.json'), committed.join(' '));
+    // Deterministic: a second capture of the unchanged tree changes nothing, commits nothing.
+    const again = capture(repo, '--commit');
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /^unchanged, nothing committed$/m);
+    assert.equal(execFileSync('git', ['-C', repo, 'status', '--porcelain'], { encoding: 'utf8' }), '');
+  });
+
   test('--root on a tree without dpkg data says what was expected', () => {
     const empty = join(dir, 'not-a-root');
     mkdirSync(join(empty, 'etc'), { recursive: true });

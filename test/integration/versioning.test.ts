@@ -55,7 +55,10 @@ describe('capture --commit, diff, lock, hooks, status', { skip }, () => {
     assert.match(first.stdout, /^committed [0-9a-f]{10}: chroot: first capture \(1 disk, 1 filesystem, \d+ manual packages\)$/m);
     assert.equal(count(), 1);
     assert.equal(git('log', '-1', '--format=%an <%ae>').trim(), 'sysmanifest <root@chroot>');
-    assert.deepEqual(git('ls-files').trim().split('\n').filter((f) => !f.startsWith('hosts/chroot/apt-keys/')), ['hosts/chroot/manifest.yaml']);
+    const files = git('ls-files').trim().split('\n');
+    assert.deepEqual(files.filter((f) => !f.startsWith('hosts/chroot/apt-keys/') && !f.startsWith('schemas/')), ['hosts/chroot/manifest.yaml']);
+    // The schemas its first line points at are committed with it (class 10 of issue 11).
+    assert.ok(files.includes('schemas/manifest.json') && files.includes('schemas/manifest.schema.json'), files.join(' '));
 
     const second = capture();
     assert.equal(second.status, 0, second.stderr);

@@ -1,6 +1,8 @@
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { UserError } from '../../core/errors.ts';
 import { checkHostName } from '../../core/repo/host.ts';
+import { schemaRefFor } from '../../core/repo/schemas.ts';
 import { dumpManifest } from '../../core/manifest/dump.ts';
 import { hostMutatingRunner, hostReadOnlyRunner } from '../../core/runner/exec.ts';
 import { loggingRunner } from '../../core/runner/logging.ts';
@@ -71,7 +73,7 @@ export function registerCapture(program: Command, out: Out): void {
       if (run.result === 'committed') out(`committed ${run.commit!.slice(0, 10)}: ${run.message!.split('\n')[0]}\n`);
       if (run.result === 'unchanged') out('unchanged, nothing committed\n');
       if (run.push?.ok) out(`pushed to ${run.push.remote}\n`);
-      if (o.print) out(dumpManifest(r.manifest));
+      if (o.print) out(dumpManifest(r.manifest, { schemaRef: schemaRefFor(resolve(o.repo), r.file) })); // the bytes of the file
       if (run.push && !run.push.ok) {
         throw new UserError('REPO', `${run.commit ? `committed ${run.commit.slice(0, 10)} locally, but the` : 'the'} push to ${run.push.remote} failed: ${run.push.message ?? ''}`, {
           hint: `the next capture --commit pushes again; or push by hand: git -C ${o.repo} push ${run.push.remote}`,

@@ -2,7 +2,7 @@
 // the schema lists them in (so a manifest reads top-down like the schema), unknown keys
 // after them sorted; undefined values are dropped; no line folding.
 import { stringify } from 'yaml';
-import { loadSchemaFiles, MANIFEST_SCHEMA_ID, SCHEMA_BASE } from './schemas.ts';
+import { loadSchemaFiles, MANIFEST_SCHEMA_ID, SCHEMA_DIR } from './schemas.ts';
 import type { Manifest } from './types.gen.ts';
 
 type Schema = Record<string, unknown>;
@@ -53,13 +53,18 @@ function canonical(value: unknown, at: At): unknown {
   return Object.fromEntries(keys.map((k) => [k, canonical((value as Record<string, unknown>)[k], child(at, k))]));
 }
 
-export const SCHEMA_COMMENT = `# yaml-language-server: $schema=${SCHEMA_BASE}manifest.schema.json`;
+/**
+ * The first line, for editors (yaml-language-server). The schemas' https `$id`s do not resolve,
+ * so it names a file: by default the installed package's schema (capture --stdout); a manifest in
+ * the manifest repository gets a relative path to the copy there (core/repo/schemas.ts).
+ */
+export const schemaComment = (ref = `${SCHEMA_DIR}manifest.schema.json`): string => `# yaml-language-server: $schema=${ref}`;
 
-export function dumpManifest(manifest: Manifest): string {
+export function dumpManifest(manifest: Manifest, options: { readonly schemaRef?: string } = {}): string {
   const body = stringify(canonical(manifest, { schema: schemas().get(MANIFEST_SCHEMA_ID), base: MANIFEST_SCHEMA_ID }), {
     lineWidth: 0,
     indent: 2,
     aliasDuplicateObjects: false,
   });
-  return `${SCHEMA_COMMENT}\n${body}`;
+  return `${schemaComment(options.schemaRef)}\n${body}`;
 }

@@ -71,18 +71,18 @@ async function identityConfig(repo: string, hostname: string): Promise<string[]>
 }
 
 /**
- * Stage everything under `dir` (manifest and side files, deletions included) and commit only
- * that folder. Returns the commit id, or undefined when the folder equals HEAD's.
+ * Stage everything under `dirs` (manifest and side files, the schemas, deletions included) and
+ * commit only those folders. Returns the commit id, or undefined when they equal HEAD's.
  */
-export async function commitFolder(repo: string, dir: string, message: string, hostname: string): Promise<string | undefined> {
+export async function commitFolder(repo: string, dirs: readonly string[], message: string, hostname: string): Promise<string | undefined> {
   const git = await gitAt(repo);
-  await git.raw(['add', '--all', '--', dir]);
+  await git.raw(['add', '--all', '--', ...dirs]);
   if (await hasHead(repo)) {
-    const staged = await git.raw(['diff', '--cached', '--name-only', 'HEAD', '--', dir]);
+    const staged = await git.raw(['diff', '--cached', '--name-only', 'HEAD', '--', ...dirs]);
     if (staged.trim() === '') return undefined;
   }
-  // `commit -- dir` (--only): other staged work in the user's repository is left alone.
-  await (await gitAt(repo, { config: await identityConfig(repo, hostname) })).raw(['commit', '--quiet', '-m', message, '--', dir]).catch((e: Error) => {
+  // `commit -- dirs` (--only): other staged work in the user's repository is left alone.
+  await (await gitAt(repo, { config: await identityConfig(repo, hostname) })).raw(['commit', '--quiet', '-m', message, '--', ...dirs]).catch((e: Error) => {
     throw new UserError('REPO', `git commit in ${repo} failed: ${e.message.trim()}`, { hint: 'check the repository (git status); a pre-commit hook or commit.gpgsign may refuse unattended commits' });
   });
   return (await git.revparse(['HEAD'])).trim();

@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { isUserError, UserError } from '../../core/errors.ts';
 import type { Manifest } from '../../core/manifest/types.gen.ts';
 import { ensureGitRepo, prepareRepoDir, repoFsError } from '../../core/repo/prepare.ts';
+import { REPO_SCHEMAS } from '../../core/repo/schemas.ts';
 import type { MutatingRunner, ReadOnlyRunner } from '../../core/runner/types.ts';
 import { syncEtcRepo, type SyncEtcResult } from '../../providers/system/etc/index.ts';
 import { captureToRepo, type CaptureOptions, type CaptureResult } from '../capture.ts';
@@ -125,7 +126,8 @@ export async function captureRun(deps: RunDeps, options: RunOptions): Promise<Ru
     const previous = prevText === undefined ? undefined : parseLoose(prevText, `HEAD:${rel}`);
     const changes = previous === undefined ? [] : semanticDiff(previous, capture.manifest);
     const message = commitMessage(host, previous as Manifest | undefined, capture.manifest, changes, etc?.committed ? etc.changes : undefined);
-    const commit = await commitFolder(repo, folder, message, host);
+    // hosts/NAME and the schemas its first line points at (core/repo/schemas.ts).
+    const commit = await commitFolder(repo, [folder, REPO_SCHEMAS], message, host);
     const push = await pushIfRemote(repo);
     const result: RunResult = commit ? 'committed' : 'unchanged';
     const pushFailed = push !== undefined && !push.ok;
