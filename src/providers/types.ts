@@ -46,9 +46,41 @@ export interface SystemContext {
   readonly previous?: Manifest;
 }
 
+/**
+ * The rebuild stages after storage, in the order a plain `rebuild MANIFEST` runs them
+ * (DESIGN.md "Rebuild stages"; issue 12). Each is a list of steps in the one journal.
+ */
+export const SYSTEM_STAGES = ['base', 'packages', 'etc', 'users', 'homes', 'boot'] as const;
+export type SystemStage = (typeof SYSTEM_STAGES)[number];
+
+/**
+ * What a system-stage planner gets: pure data, like PlanContext for storage. Its steps run on
+ * the live system; a command meant for the target system runs as
+ * ['chroot', target, …] (the binds of /proc, /sys, /dev are runtime steps of the rebuild
+ * service, redone on resume). Paths inside the target are joined with core/confine's
+ * joinInside(target, …), never by hand.
+ */
+export interface SystemPlanContext {
+  readonly manifest: Manifest;
+  /** Where the target's root filesystem is mounted (--target, default /mnt/sysmanifest). */
+  readonly target: string;
+  /** The manifest's folder in the manifest repository (hosts/NAME): its side files (apt keys). */
+  readonly hostDir: string;
+  /** --mirror URLs (file:// included) that replace the captured sources for the install; [] = the captured ones. */
+  readonly mirrors: readonly string[];
+  /** --cache DIR: the apt archive cache shared by every stage and every attempt. */
+  readonly cacheDir: string;
+  /** Files handed over on the command line: secrets (--secrets), identity (--identity), dotfiles (--dotfiles-from). */
+  readonly inputs: Readonly<Partial<Record<'secrets' | 'identity' | 'dotfiles', string>>>;
+}
+
 export interface SystemProvider {
   readonly name: string;
   readonly area: 'system';
   readonly tools: readonly string[];
   contribute(ctx: SystemContext): Promise<Partial<Manifest>>;
+  /** The rebuild stage this provider plans for, if any. */
+  readonly stage?: SystemStage;
+  /** Pure: the steps of its stage (see SystemPlanContext). */
+  plan?(ctx: SystemPlanContext): Step[];
 }

@@ -39,6 +39,14 @@ export interface Step {
   readonly check?: StepCheck;
   /** Wait for these device nodes after the step (no udev: partx / settle in between). */
   readonly waitFor?: readonly string[];
+  /**
+   * A step whose effect does not survive a reboot of the live system (open LUKS, assemble
+   * md, activate a VG, mount, bind /proc into the target): on --resume it is run again when
+   * its check does not find it in effect, even if the journal says it was done.
+   */
+  readonly runtime?: true;
+  /** The rebuild stage the step belongs to (storage when absent). */
+  readonly stage?: string;
 }
 
 export interface Plan {
