@@ -90,7 +90,7 @@ test('rebuild killed right after each mount in turn, then resumed: every filesys
     const b: LoopDisk = lab.disk(768 * MiB, { name: `blank${k}` });
     const target = join(tmp, `target${k}`);
     targets.push(target);
-    const o: RebuildOptions = { maps: [{ src: 'disk0', dev: b.path }], wipe: [], target, stateDir: join(tmp, `state${k}`), resume: false };
+    const o: RebuildOptions = { maps: [{ src: 'disk0', dev: b.path }], wipe: [], target, stateDir: join(tmp, `state${k}`), resume: false, stages: ['storage'], mirrors: [], cacheDir: '/var/cache/sysmanifest/apt', strict: false };
     await assert.rejects(rebuildStorage(crashAfterMount(k), manifestFile, o, io), /injected crash after mutation \d+: mount /);
     const crashedAt = MOUNTS[k - 1]![0];
     assert.ok(mountsUnder(target).includes(join(target, crashedAt).replace(/\/$/, '')), `mount ${k} happened before the crash`);

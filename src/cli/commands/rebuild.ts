@@ -10,7 +10,9 @@ import { loggingMutatingRunner } from '../../core/runner/logging.ts';
 import { parseMapOption, matchDisks } from '../../services/rebuild/match.ts';
 import { DEFAULT_TARGET, manifestAndTargets, planFromFile, resolveGrow } from '../../services/rebuild/plan.ts';
 import { grownManifest } from '../../providers/storage/disks/index.ts';
-import { DEFAULT_STATE_DIR, rebuildStorage } from '../../services/rebuild/rebuild.ts';
+import { DEFAULT_STATE_DIR, rebuild } from '../../services/rebuild/rebuild.ts';
+import { DEFAULT_CACHE } from '../../services/rebuild/full.ts';
+import { ALL_STAGES, parseStages } from '../../services/rebuild/system.ts';
 import { verifyStorage } from '../../services/rebuild/verify.ts';
 import { renderPlan } from '../../ui/plan.ts';
 import { plainProgress } from '../../ui/progress.ts';
@@ -104,23 +106,26 @@ export function registerRebuild(program: Command, out: Out): void {
   planFlags(program.command('rebuild'))
     .description('rebuild the manifest onto bare disks: preflight, plan, confirm, apply (journaled, resumable), verify')
     .argument('<manifest>', 'manifest.yaml')
-    .requiredOption('--stage <stage>', 'what to rebuild (storage)')
+    .option('--stage <stages>', `what to rebuild, comma-separated, in this order: ${ALL_STAGES.join(', ')} (default: all)`)
+    .option('--mirror <url>', 'install from this Debian mirror (http://, https://, or file:// — e.g. one made by `sysmanifest mirror`) instead of the captured sources (repeatable)', collect, [])
+    .option('--cache <dir>', 'apt archive cache shared by every stage and every attempt', DEFAULT_CACHE)
+    .option('--strict', 'a manual package the mirror no longer has is an error (default: reported, the rest installed)')
     .option('--key-file <file>', 'read the LUKS passphrase from this file (its exact bytes) instead of asking')
     .option('--yes', 'do not ask for confirmation')
     .option('--resume', 'continue an interrupted rebuild after its last completed step')
     .option('--state <dir>', 'where the plan and the journal are kept', DEFAULT_STATE_DIR)
     .option('--json', 'progress as JSON lines')
     .option('--log-commands <file>', 'write every command the rebuild runs to FILE, one JSON line each: argv, start and duration in ms, exit code (never stdin)')
-    .action(async (file: string, o: PlanFlags & { stage: string; keyFile?: string; yes?: boolean; resume?: boolean; state: string; logCommands?: string }) => {
-      if (o.stage !== 'storage') throw new UserError('USAGE', `--stage ${o.stage}: only the storage stage exists so far`, { hint: 'use --stage storage' });
-      setInterruptHint(`the journal in ${o.state} says which steps finished: continue with sysmanifest rebuild ${file} --stage storage --resume (with the same --map/--wipe/--grow)`);
+    .action(async (file: string, o: PlanFlags & { stage?: string; mirror: string[]; cache: string; strict?: boolean; keyFile?: string; yes?: boolean; resume?: boolean; state: string; logCommands?: string }) => {
+      const stages = parseStages(o.stage);
+      setInterruptHint(`the journal in ${o.state} says which steps finished: continue with sysmanifest rebuild ${file}${o.stage ? ` --stage ${o.stage}` : ''} --resume (with the same --map/--wipe/--grow/--mirror)`);
       const tty = process.stdout.isTTY === true && !o.json;
       const progress = tty ? (await import('../../ui/progress-ink.ts')).inkProgress() : plainProgress(out, o.json === true);
       try {
-        const r = await rebuildStorage(
+        const r = await rebuild(
           o.logCommands ? loggingMutatingRunner(hostMutatingRunner(), o.logCommands) : hostMutatingRunner(),
           file,
-          { maps: o.map.map(parseMapOption), wipe: o.wipe, grow: o.grow, target: o.target, stateDir: o.state, resume: o.resume === true },
+          { maps: o.map.map(parseMapOption), wipe: o.wipe, grow: o.grow, target: o.target, stateDir: o.state, resume: o.resume === true, stages, mirrors: o.mirror, cacheDir: o.cache, strict: o.strict === true },
           {
             confirm: async (plan) => {
               if (!o.json) out(renderPlan(plan));
@@ -133,7 +138,7 @@ export function registerRebuild(program: Command, out: Out): void {
           },
         );
         progress.done();
-        out(`\nran ${r.ran} step(s), skipped ${r.skipped}; ${r.differences.length === 0 ? 'verify: the disks match the manifest' : `verify: ${r.differences.length} difference(s):`}\n`);
+        out(`\nran ${r.ran} step(s), skipped ${r.skipped}; ${r.differences.length === 0 ? (stages.includes('storage') ? 'verify: the disks match the manifest' : 'verify: the target matches the manifest') : `verify: ${r.differences.length} difference(s):`}\n`);
         for (const d of r.differences) out(`  ${formatDifference(d)}\n`);
         if (r.differences.length) throw new UserError('REFUSED', 'the rebuilt storage does not match the manifest (see the differences above)');
       } catch (e) {

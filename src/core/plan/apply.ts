@@ -23,6 +23,11 @@ export interface ApplyOptions {
 
 /** Does the device exist and carry the identity the step was to give it? */
 export async function checkDone(runner: MutatingRunner, check: StepCheck): Promise<boolean> {
+  if (check.mountpoint !== undefined) {
+    // A pseudo or bind mount (proc, sysfs, /dev into the target): is something mounted there?
+    const m = await runner.run(['findmnt', '--noheadings', '--mountpoint', check.mountpoint], { okExitCodes: [1] });
+    return m.exitCode === 0;
+  }
   if (!(await runner.exists(check.device))) return false;
   if (check.mountedOn !== undefined) {
     // findmnt matches the source by device (a /dev/md/NAME link, a btrfs subvolume mount too).
@@ -57,7 +62,10 @@ export async function applyPlan(runner: MutatingRunner, plan: Plan, o: ApplyOpti
   let skipped = 0;
   for (const [index, step] of plan.steps.entries()) {
     const state = states.get(step.id);
-    if (state === 'done' || state === 'checked') {
+    // A runtime step (a mount, an open LUKS …) that is done in the journal may have been undone
+    // by a reboot of the live system: it is skipped only when its check still finds it in effect.
+    const undone = step.runtime === true && (state === 'done' || state === 'checked') && !(step.check && (await checkDone(runner, step.check)));
+    if ((state === 'done' || state === 'checked') && !undone) {
       o.onEvent?.({ type: 'skip', step, why: 'done' });
       skipped++;
       continue;

@@ -22,6 +22,8 @@ export interface StepCheck {
   readonly device: string;
   readonly probe: Readonly<Record<string, string>>;
   readonly mountedOn?: string;
+  /** Instead of a device: the step is done when something is mounted on this directory (proc, sysfs, a bind). */
+  readonly mountpoint?: string;
 }
 
 export interface Step {

@@ -1,6 +1,7 @@
-// rebuild --stage storage: preflight → plan → show → confirm → apply (journal) → verify.
-// Executes exactly the plan it showed. The plan and the journal live in a state directory so
-// that `--resume` continues an interrupted run after its last completed step.
+// rebuild [--stage …]: preflight → plan → show → confirm → apply (journal) → verify.
+// Executes exactly the plan it showed: the storage steps, then the steps of the system stages
+// (system.ts). The plan and the journal live in a state directory so that `--resume`
+// continues an interrupted run after its last completed step.
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -15,10 +16,11 @@ import { writeFileAtomic } from '../../core/repo/files.ts';
 import type { MutatingRunner } from '../../core/runner/types.ts';
 import { computePlan, expectedManifest, manifestAndTargets, type PlanOptions } from './plan.ts';
 import { verifyStorage } from './verify.ts';
+import { DEFAULT_CACHE, systemPlan, verifySystem, type SystemOptions } from './full.ts';
 
 export const DEFAULT_STATE_DIR = '/run/sysmanifest/rebuild';
 
-export interface RebuildOptions extends PlanOptions {
+export interface RebuildOptions extends PlanOptions, SystemOptions {
   readonly stateDir: string;
   readonly resume: boolean;
 }
@@ -53,7 +55,7 @@ async function loadSavedPlan(dir: string, sha: string): Promise<Plan> {
   return plan;
 }
 
-export async function rebuildStorage(runner: MutatingRunner, file: string, o: RebuildOptions, io: RebuildIO): Promise<RebuildResult> {
+export async function rebuild(runner: MutatingRunner, file: string, o: RebuildOptions, io: RebuildIO): Promise<RebuildResult> {
   if (process.getuid?.() !== 0) throw new UserError('NOT_ROOT', 'rebuild writes partition tables and filesystems and needs root', { hint: 'run it with sudo from the live system' });
   const unfinished = (await readJournal(journalFile(o.stateDir))).length > 0;
 
@@ -69,10 +71,18 @@ export async function rebuildStorage(runner: MutatingRunner, file: string, o: Re
         hint: `continue it with --resume, or remove ${o.stateDir} if you mean to start over on blank (or --wipe) disks`,
       });
     }
-    // Preflight happens inside computePlan: every refusal comes before a single write.
-    const read = await manifestAndTargets(runner, file, o.maps);
-    manifest = read.manifest;
-    plan = computePlan(manifest, read.sha256, read.facts, o);
+    // Preflight happens inside computePlan (storage) and systemPlan (the target of the system
+    // stages): every refusal comes before a single write.
+    if (o.stages.includes('storage')) {
+      const read = await manifestAndTargets(runner, file, o.maps);
+      manifest = read.manifest;
+      plan = computePlan(manifest, read.sha256, read.facts, o);
+    } else {
+      const text = await readManifestText(file);
+      manifest = parseManifest(text, file);
+      plan = { version: PLAN_VERSION, manifestSha256: createHash('sha256').update(text).digest('hex'), host: manifest.host.hostname, disks: {}, wipe: [], steps: [], target: o.target };
+    }
+    plan = await systemPlan(runner, manifest, file, plan, o);
   }
   await mkdir(o.stateDir, { recursive: true, mode: 0o700 });
   if (!(await io.confirm(plan))) throw new UserError('REFUSED', 'not confirmed; nothing was written');
@@ -84,7 +94,15 @@ export async function rebuildStorage(runner: MutatingRunner, file: string, o: Re
     secret: async () => (secret ??= await io.passphrase()),
     ...(io.onEvent ? { onEvent: (e) => io.onEvent!(e) } : {}),
   });
-  const differences = await verifyStorage(runner, expectedManifest(manifest, plan), plan.disks, new Set(plan.grow ?? []));
+  const differences = [
+    ...(o.stages.includes('storage') ? await verifyStorage(runner, expectedManifest(manifest, plan), plan.disks, new Set(plan.grow ?? [])) : []),
+    ...(o.stages.includes('verify') ? await verifySystem(runner, manifest, plan.target, o.stages) : []),
+  ];
   if (differences.length === 0) await rm(journalFile(o.stateDir), { force: true });
   return { plan, ran, skipped, differences };
+}
+
+/** The storage stage alone (what `rebuild --stage storage` runs). */
+export function rebuildStorage(runner: MutatingRunner, file: string, o: PlanOptions & { readonly stateDir: string; readonly resume: boolean }, io: RebuildIO): Promise<RebuildResult> {
+  return rebuild(runner, file, { ...o, stages: ['storage'], mirrors: [], cacheDir: DEFAULT_CACHE, strict: false }, io);
 }

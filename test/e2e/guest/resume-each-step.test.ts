@@ -86,7 +86,7 @@ test('guest: rebuild cut off right after each step in turn (journal not told), r
 
     const mnt = `${tmp}/target`;
     td.add('release the rebuilt stack', () => wipeDisks([target]));
-    const o: RebuildOptions = { maps: [{ src: 'disk0', dev: target }], wipe: [], target: mnt, stateDir: `${tmp}/state`, resume: false };
+    const o: RebuildOptions = { maps: [{ src: 'disk0', dev: target }], wipe: [], target: mnt, stateDir: `${tmp}/state`, resume: false, stages: ['storage'], mirrors: [], cacheDir: '/var/cache/sysmanifest/apt', strict: false };
     const io: RebuildIO = { confirm: async () => true, passphrase: async () => KEY };
     const journal = `${tmp}/state/journal.jsonl`;
 

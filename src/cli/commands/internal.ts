@@ -1,0 +1,22 @@
+// `sysmanifest internal …`: commands a rebuild plan runs as its own steps (hidden from help).
+// They exist where a step's decision can only be made when it runs (what the mirror still
+// has), and keep the plan honest: the step's argv is exactly this command.
+import type { Command } from 'commander';
+import { text } from 'node:stream/consumers';
+import { hostMutatingRunner } from '../../core/runner/exec.ts';
+import { aptApply, parseSpec } from '../../services/rebuild/apt-apply.ts';
+import type { Out } from './common.ts';
+
+export function registerInternal(program: Command, out: Out): void {
+  const internal = program.command('internal', { hidden: true }).description('steps of a rebuild plan (not for direct use)');
+  internal
+    .command('apt-apply')
+    .description('install the manual package set read from stdin in the target (one apt transaction), mark the rest auto, apply holds')
+    .requiredOption('--target <dir>', 'the target tree')
+    .option('--strict', 'a package the mirror no longer has is an error')
+    .action(async (o: { target: string; strict?: boolean }) => {
+      const spec = parseSpec(await text(process.stdin));
+      const r = await aptApply(hostMutatingRunner(), o.target, spec, o.strict === true);
+      out(`installed ${r.installed} manual package(s); ${r.autoMarked} marked auto; ${r.held.length} held${r.missing.length ? `; NOT AVAILABLE in the mirror: ${r.missing.join(' ')}` : ''}\n`);
+    });
+}

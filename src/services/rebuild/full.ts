@@ -1,0 +1,97 @@
+// The system part of a rebuild plan: the selected stages after storage, planned onto the
+// target tree, with their preflight (the target is never the live root; base goes only into
+// a tree that holds nothing but mount points and lost+found), and the system part of verify.
+import { dirname, resolve } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import { UserError } from '../../core/errors.ts';
+import type { Difference } from '../../core/manifest/diff.ts';
+import type { Manifest } from '../../core/manifest/types.gen.ts';
+import type { Plan, Step } from '../../core/plan/types.ts';
+import { PROJECT_ROOT } from '../../core/paths.ts';
+import type { ReadOnlyRunner } from '../../core/runner/types.ts';
+import { captureApt } from '../../providers/system/apt/capture.ts';
+import { gatherApt } from '../../providers/system/apt/gather.ts';
+import { systemSteps, unplannedStages, type Stage } from './system.ts';
+
+export const DEFAULT_CACHE = '/var/cache/sysmanifest/apt';
+
+export interface SystemOptions {
+  readonly stages: readonly Stage[];
+  readonly mirrors: readonly string[];
+  readonly cacheDir: string;
+  readonly strict: boolean;
+}
+
+/** argv that runs this installation of sysmanifest (the internal commands of a plan). */
+export const selfArgv = (): string[] => [process.execPath, resolve(PROJECT_ROOT, 'bin/sysmanifest.js')];
+
+/** Entries a tree may hold before base installs into it: the storage stage's mount points and lost+found. */
+async function leftovers(runner: ReadOnlyRunner, dir: string, depth = 0): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await runner.readDir(dir)) {
+    const p = `${dir}/${e}`;
+    if (e === 'lost+found') continue;
+    try {
+      await runner.readDir(p);
+    } catch {
+      out.push(p); // a file, or something that is not a directory
+      continue;
+    }
+    if (depth > 8) out.push(p);
+    else out.push(...(await leftovers(runner, p, depth + 1)));
+  }
+  return out;
+}
+
+async function checkTarget(runner: ReadOnlyRunner, target: string, stages: readonly Stage[]): Promise<void> {
+  let real: string;
+  try {
+    real = await realpath(target);
+  } catch {
+    throw new UserError('REFUSED', `--target ${target}: no such directory`, { hint: 'rebuild the storage first (its stage mounts the tree there), or give --target' });
+  }
+  if (real === '/') throw new UserError('REFUSED', `--target ${target} is the live system's own root; refusing to install a system over it`);
+  if (stages.includes('base') && !stages.includes('storage')) {
+    const left = await leftovers(runner, real);
+    if (left.length) {
+      throw new UserError('REFUSED', `--target ${target} is not empty (${left.slice(0, 5).join(', ')}${left.length > 5 ? ` and ${left.length - 5} more` : ''}); the base stage installs only into an empty tree`, {
+        hint: 'give the mounted, freshly rebuilt tree, or an empty directory',
+      });
+    }
+  }
+}
+
+/** The plan with the system stages' steps appended (after the storage steps). */
+export async function systemPlan(runner: ReadOnlyRunner, m: Manifest, file: string, plan: Plan, o: SystemOptions): Promise<Plan> {
+  const missing = unplannedStages(o.stages.filter((s) => s !== 'storage'));
+  const system = o.stages.filter((s) => s !== 'storage' && s !== 'verify');
+  if (missing.length) {
+    throw new UserError('REFUSED', `stage${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: not in this version of sysmanifest yet; nothing was written`, {
+      hint: 'choose the stages that exist with --stage (storage, base, packages, verify)',
+    });
+  }
+  if (system.length === 0) return plan;
+  if (!o.stages.includes('storage')) await checkTarget(runner, plan.target, o.stages);
+  const ctx = { manifest: m, target: plan.target, hostDir: dirname(resolve(file)), mirrors: o.mirrors, cacheDir: o.cacheDir, inputs: {} };
+  const steps: Step[] = systemSteps(ctx, o.stages, { cli: selfArgv(), strict: o.strict });
+  const last = plan.steps.at(-1)?.id;
+  const first = new Set(steps.filter((s) => s.after.length === 0).map((s) => s.id));
+  return { ...plan, steps: [...plan.steps, ...steps.map((s) => (last && first.has(s.id) ? { ...s, after: [last] } : s))] };
+}
+
+/** The system part of verify: the target's package state against the manifest's. */
+export async function verifySystem(runner: ReadOnlyRunner, m: Manifest, target: string, stages: readonly Stage[]): Promise<Difference[]> {
+  const out: Difference[] = [];
+  if (stages.includes('packages') && m.packages?.manager === 'apt') {
+    const facts = await gatherApt(runner, target);
+    const actual = facts ? captureApt(facts) : undefined;
+    const missing = new Set((await runner.readFileOptional(`${target}/var/log/sysmanifest/missing-packages`))?.split('\n').filter(Boolean) ?? []);
+    const want = (m.packages.manual ?? []).filter((p) => !missing.has(p));
+    const have = new Set(actual?.manual ?? []);
+    for (const p of want) if (!have.has(p)) out.push({ path: ['packages', 'manual', p], expected: 'manually installed', actual: undefined });
+    for (const p of have) if (!want.includes(p)) out.push({ path: ['packages', 'manual', p], expected: undefined, actual: 'manually installed' });
+    const held = new Set(actual?.held ?? []);
+    for (const p of m.packages.held ?? []) if (!missing.has(p) && !held.has(p)) out.push({ path: ['packages', 'held', p], expected: 'held', actual: undefined });
+  }
+  return out;
+}

@@ -1,0 +1,80 @@
+// The base and packages stages on this host, natively (the host kernel holds a plain tree):
+// the cached minimal Debian (test/lib/chroot.ts) is captured, then rebuilt into an empty
+// directory with the real CLI — mmdebstrap, then one apt transaction of the manual set — and
+// the result's manual set, holds and a package's binary are compared with the original. The
+// apt archive cache is shared across runs (/var/tmp), as a user's --cache is.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { parseDocument } from 'yaml';
+import { CHROOT_CACHE, ensureChrootCache } from '../lib/chroot.ts';
+import { cli } from '../lib/cli.ts';
+
+const CACHE = '/var/tmp/sysmanifest-apt-cache';
+const skip = ensureChrootCache();
+if (skip) console.error(`!! system-stages: ${skip}`);
+
+const sh = (argv: string[]): string => execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+const mounts = (under: string): string[] => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((p) => p.startsWith(under));
+const disks = (): string[] => sh(['lsblk', '-dn', '-o', 'NAME']).split('\n').filter(Boolean);
+
+describe('rebuild --stage base,packages,verify into an empty tree', { skip }, () => {
+  let tmp = '';
+  let manifest = '';
+  before(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'sysmanifest-stages-'));
+    const repo = join(tmp, 'repo');
+    const r = cli(['capture', '--root', CHROOT_CACHE, '--repo', repo, '--host', 'chroot', ...disks().flatMap((d) => ['--exclude', d])]);
+    assert.equal(r.status, 0, r.stderr);
+    manifest = join(repo, 'hosts/chroot/manifest.yaml');
+    // A hold, and a manual package no archive has: reported, the rest installed.
+    const doc = parseDocument(readFileSync(manifest, 'utf8'));
+    doc.setIn(['packages', 'held'], doc.createNode(['hello']));
+    const manual = doc.getIn(['packages', 'manual']) as { items: unknown[] };
+    manual.items.push(doc.createNode('sysmanifest-no-such-package'));
+    writeFileSync(manifest, doc.toString());
+  });
+  after(() => {
+    for (const m of mounts(tmp).reverse()) execFileSync('umount', ['-l', m]);
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('the rebuilt tree has the original manual set, the hold, and runs its programs; nothing stays mounted', { timeout: 20 * 60_000 }, () => {
+    const target = join(tmp, 'target');
+    mkdirSync(target);
+    const t0 = Date.now();
+    const r = cli(['rebuild', manifest, '--stage', 'base,packages,verify', '--target', target, '--state', join(tmp, 'state'), '--cache', CACHE, '--yes']);
+    console.error(`system-stages: base + packages + verify in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    assert.equal(r.status, 0, `${r.stdout.slice(-3000)}\n${r.stderr}`);
+    assert.match(r.stdout, /verify: the target matches the manifest/);
+    assert.match(r.stdout, /mmdebstrap --mode=root --variant=minbase --arch=amd64/);
+    const original = sh(['chroot', CHROOT_CACHE, 'apt-mark', 'showmanual']);
+    assert.equal(sh(['chroot', target, 'apt-mark', 'showmanual']), original, 'apt-mark showmanual');
+    assert.equal(sh(['chroot', target, 'apt-mark', 'showhold']), 'hello\n');
+    assert.equal(sh(['chroot', target, 'hello']), 'Hello, world!\n');
+    assert.equal(readFileSync(join(target, 'var/log/sysmanifest/missing-packages'), 'utf8'), 'sysmanifest-no-such-package\n');
+    // update-initramfs is diverted (built once, in the boot stage) and no service may start.
+    assert.match(sh(['chroot', target, 'dpkg-divert', '--list', '/usr/sbin/update-initramfs']), /update-initramfs\.sysmanifest/);
+    assert.equal(readFileSync(join(target, 'usr/sbin/policy-rc.d'), 'utf8').trim().split('\n').pop(), 'exit 101');
+    assert.deepEqual(mounts(target), [], 'no bind mount is left in the target');
+  });
+
+  test('refusals come before any write: the live root, a non-empty tree, a stage that does not exist yet', () => {
+    const root = cli(['rebuild', manifest, '--stage', 'base', '--target', '/', '--state', join(tmp, 'state2'), '--yes']);
+    assert.equal(root.status, 1);
+    assert.match(root.stderr, /is the live system's own root/);
+    const full = join(tmp, 'full');
+    mkdirSync(join(full, 'etc'), { recursive: true });
+    writeFileSync(join(full, 'etc/hostname'), 'x\n');
+    const nonEmpty = cli(['rebuild', manifest, '--stage', 'base', '--target', full, '--state', join(tmp, 'state3'), '--yes']);
+    assert.equal(nonEmpty.status, 1);
+    assert.match(nonEmpty.stderr, /is not empty \(.*etc\/hostname\)/);
+    const later = cli(['rebuild', manifest, '--stage', 'boot', '--target', full, '--state', join(tmp, 'state4'), '--yes']);
+    assert.equal(later.status, 1);
+    assert.match(later.stderr, /stage boot: not in this version of sysmanifest yet; nothing was written/);
+    assert.equal(readFileSync(join(full, 'etc/hostname'), 'utf8'), 'x\n');
+  });
+});
