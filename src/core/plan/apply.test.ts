@@ -76,3 +76,22 @@ test('a crash after mkfs ran, but the device has another identity: mkfs runs aga
   assert.deepEqual(r, { ran: 1, skipped: 2 });
   assert.deepEqual(rerun.mutations, [steps[2]!.argv]);
 });
+
+test('resume after a reboot: a runtime step the journal calls done runs again when its check finds it undone, not when it holds', async () => {
+  const mount: Step = { id: 'mount:/', title: 'mount /', argv: ['mount', '/dev/vdb2', '/mnt/t'], risk: 'create', runtime: true, check: { device: '', probe: {}, mountpoint: '/mnt/t' }, after: [] };
+  const next: Step = { id: 'next', title: 'next', argv: ['true'], risk: 'create', after: ['mount:/'] };
+  const p: Plan = { ...plan, steps: [mount, next] };
+  const file = join(dir, 'reboot', 'journal.jsonl');
+  const first = await Journal.open(file);
+  await applyPlan(new FakeRunner({ commands: { 'mount /dev/vdb2 /mnt/t': '', true: '' } }), { ...p, steps: [mount] }, { journal: first, secret: async () => '' });
+  // After a reboot nothing is mounted: findmnt exits 1, the mount runs again, then the next step.
+  const rebooted = new FakeRunner({ commands: { 'mount /dev/vdb2 /mnt/t': '', true: '', 'findmnt --noheadings --mountpoint /mnt/t': { exitCode: 1, stdout: '' } } });
+  assert.deepEqual(await applyPlan(rebooted, p, { journal: await Journal.open(file), secret: async () => '' }), { ran: 2, skipped: 0 });
+  assert.deepEqual(rebooted.mutations, [mount.argv, next.argv]);
+  // Still mounted (a crash, no reboot): skipped.
+  const crashed = new FakeRunner({ commands: { true: '', 'findmnt --noheadings --mountpoint /mnt/t': '/mnt/t /dev/vdb2 ext4 rw\n' } });
+  const file2 = join(dir, 'reboot2', 'journal.jsonl');
+  await applyPlan(new FakeRunner({ commands: { 'mount /dev/vdb2 /mnt/t': '' } }), { ...p, steps: [mount] }, { journal: await Journal.open(file2), secret: async () => '' });
+  assert.deepEqual(await applyPlan(crashed, p, { journal: await Journal.open(file2), secret: async () => '' }), { ran: 1, skipped: 1 });
+  assert.deepEqual(crashed.mutations, [next.argv]);
+});

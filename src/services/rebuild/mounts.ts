@@ -32,8 +32,10 @@ export function mountSteps(m: Manifest, ctx: PlanContext, target: string, mkfsSt
       title: `mount ${e.device} (${e.vfstype}) on ${dir}`,
       argv: ['mount', '-t', e.vfstype, ...(options.length ? ['-o', options.join(',')] : []), '--', ctx.devicePath(e.device), dir],
       risk: 'create',
-      // A rerun after a crash must not mount it a second time on top of itself.
+      // A rerun after a crash must not mount it a second time on top of itself; after a reboot
+      // of the live system it is mounted again (a runtime step).
       check: { device: ctx.devicePath(e.device), probe: {}, mountedOn: dir },
+      runtime: true,
       after: [mkdir, mkfsStepOf(e.device)!],
     });
     previous = id;

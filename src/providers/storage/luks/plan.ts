@@ -129,8 +129,10 @@ export function plan(ctx: PlanContext): Step[] {
         risk: 'create',
         after: [formatStepId(v.id)],
         creates: v.id,
-        // The mapping exists: opening again would fail with "already exists".
+        // The mapping exists: opening again would fail with "already exists". After a reboot
+        // of the live system it is gone: a runtime step, opened again on --resume.
         check: { device: mapped, probe: {} },
+        runtime: true,
         waitFor: [mapped],
       });
       return;

@@ -157,6 +157,10 @@ export function plan(ctx: PlanContext): Step[] {
         title: `activate ${dev} (${id}, ${lv.segments[0]?.type ?? 'lv'} ${lv.size} bytes)`,
         argv: ['lvchange', '--activate', 'y', id],
         risk: 'create',
+        // Activation does not survive a reboot of the live system (a runtime step); the
+        // device-mapper node exists exactly while the LV is active.
+        runtime: true,
+        check: { device: dev, probe: {} },
         after: [...resized, ...pool],
         creates: id,
         waitFor: [dev],
