@@ -38,6 +38,7 @@ const KEYFILE = 'ALICE-TLS-PRIVATE-KEY-55c2a0';
 const ALICE_HASH = '$y$j9T$Ecq7Pj3gK0mQeW3LZ1xYb/$ALICEHASHmxkP0aQ2vY8tZ3nL4sR6uW9oB1cD5eF7g';
 const ROOT_HASH = '$y$j9T$rootsaltrootsalt$ROOTHASHqT1pV2wX3yZ4aB5cD6eF7gH8iJ9kL0mN1o';
 const MTIME = 1_700_000_000;
+const NM = `etc/NetworkManager/system-connections/${'Home-Wifi-'.repeat(10)}.nmconnection`;
 const run = (argv: readonly string[], input?: string | Buffer): Buffer => execFileSync(argv[0]!, argv.slice(1), { ...(input === undefined ? {} : { input }), maxBuffer: 64 << 20 });
 
 describe('capture --secrets-out and the restore step', { skip }, () => {
@@ -85,6 +86,8 @@ describe('capture --secrets-out and the restore step', { skip }, () => {
     put('etc/gshadow', 'root:*::\nshadow:*::\nalice:!$y$j9T$grp$ALICEGROUPHASH::alice\n', 0o640, 0, 42);
     put('etc/ssh/ssh_host_ed25519_key', sshKey, 0o600);
     put('etc/ssh/ssh_host_ed25519_key.pub', readFileSync(join(tmp, 'hostkey.pub')), 0o644);
+    // A name longer than ustar's 100 bytes: a pax header that GNU tar must read back.
+    put(NM, '[wifi-security]\npsk=WIFI-PSK-0b3c\n', 0o600);
     put('etc/wireguard/wg0.conf', `[Interface]\nPrivateKey = ${WG}\nListenPort = 51820\n`, 0o600);
     put('etc/ssl/private/alice.key', `-----BEGIN PRIVATE KEY-----\n${KEYFILE}\n-----END PRIVATE KEY-----\n`, 0o640, 1001, 1001);
     // Hostile: a "secret" that is an absolute symlink to a host file; kept as a link, never read.
@@ -114,10 +117,10 @@ describe('capture --secrets-out and the restore step', { skip }, () => {
     });
     console.error(`capture --secrets-out under strace: ${Date.now() - t0} ms`);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /vault-secrets\.age: 6 secret file\(s\), encrypted to 1 recipient\(s\)/);
+    assert.match(r.stdout, /vault-secrets\.age: 7 secret file\(s\), encrypted to 1 recipient\(s\)/);
 
     const lines = readFileSync(trace, 'utf8').split('\n');
-    const plaintext = [WG, KEYFILE, 'ALICEHASH', sshKey.toString('utf8').split('\n')[1]!];
+    const plaintext = [WG, KEYFILE, 'ALICEHASH', 'WIFI-PSK-0b3c', sshKey.toString('utf8').split('\n')[1]!];
     const toFiles = lines.filter((l) => /\b(write|writev|pwrite64|pwritev2?|sendfile|splice|copy_file_range|tee)\(\d+<\//.test(l));
     // Node gives a child its stdin as a socketpair (strace: socket:[n]), a shell as a pipe.
     const toPipes = lines.filter((l) => /\b(write|writev)\(\d+<(pipe|socket):/.test(l));
@@ -133,7 +136,7 @@ describe('capture --secrets-out and the restore step', { skip }, () => {
     assert.equal(bytes.subarray(0, 22).toString('latin1'), 'age-encryption.org/v1\n');
     assert.equal(statSync(archive).mode & 0o777, 0o600);
     for (const p of [...plaintext, 'ssh_host_ed25519_key', 'PrivateKey']) assert.ok(!bytes.includes(p), `archive does not contain ${p}`);
-    const grep = spawnSync('grep', ['-r', '-l', '-a', '-e', WG, '-e', 'ALICEHASH', '-e', KEYFILE, '-e', plaintext[3]!, repo], { encoding: 'utf8' });
+    const grep = spawnSync('grep', ['-r', '-l', '-a', '-e', WG, '-e', 'ALICEHASH', '-e', KEYFILE, '-e', plaintext[4]!, repo], { encoding: 'utf8' });
     assert.deepEqual([grep.status, grep.stdout], [1, ''], 'nothing secret in the manifest repository (grep finds nothing)');
   });
 
@@ -145,6 +148,7 @@ describe('capture --secrets-out and the restore step', { skip }, () => {
     assert.deepEqual(
       rows.map((f) => [f[5], f[0], f[1]]),
       [
+        [NM, '-rw-------', '0/0'],
         ['etc/gshadow', '-rw-r-----', '0/42'],
         ['etc/shadow', '-rw-r-----', '0/42'],
         ['etc/ssh/ssh_host_ed25519_key', '-rw-------', '0/0'],
@@ -222,7 +226,7 @@ describe('capture --secrets-out and the restore step', { skip }, () => {
     const r = spawnSync(step.argv[0]!, step.argv.slice(1), { encoding: 'utf8' });
     console.error(`restore step: ${Date.now() - t0} ms`);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /restored 4 secret file\(s\)/);
+    assert.match(r.stdout, /restored 5 secret file\(s\)/);
     assert.match(r.stdout, /password hashes set: alice, root; group hashes set: alice/);
 
     const st = (rel: string) => lstatSync(join(target, rel));
@@ -234,6 +238,7 @@ describe('capture --secrets-out and the restore step', { skip }, () => {
     assert.deepEqual([st('etc/ssl/private/alice.key').mode & 0o7777, st('etc/ssl/private/alice.key').uid], [0o640, aliceUid], 'owner by name: the target\'s alice');
     assert.equal(readFileSync(join(target, 'etc/ssl/private/alice.key'), 'utf8').includes(KEYFILE), true);
     assert.ok(st('etc/ssl/private/host.key').isSymbolicLink());
+    assert.equal(readFileSync(join(target, NM), 'utf8'), '[wifi-security]\npsk=WIFI-PSK-0b3c\n', 'the long (pax) name is restored');
     const line = (file: string, name: string): string | undefined => readFileSync(join(target, file), 'utf8').split('\n').find((l) => l.startsWith(`${name}:`));
     const orig = (file: string, name: string): string | undefined => readFileSync(join(R, file), 'utf8').split('\n').find((l) => l.startsWith(`${name}:`));
     assert.equal(line('etc/shadow', 'alice'), orig('etc/shadow', 'alice'), 'alice\'s shadow entry equals the original (hash and aging)');
@@ -251,9 +256,9 @@ describe('capture --secrets-out and the restore step', { skip }, () => {
     const manifest = parse(readFileSync(join(repo, 'hosts/vault/manifest.yaml'), 'utf8')) as Manifest;
     const ctx = { manifest, target: target || '/mnt/t', hostDir: join(repo, 'hosts/vault'), mirrors: [], cacheDir: '', inputs: {} };
     const report = planSecretsMissing(ctx, { accounts: ['alice'] });
-    assert.deepEqual(report.notRestored.map((x) => x.path), ['/etc/gshadow', '/etc/shadow', '/etc/ssh/ssh_host_ed25519_key', '/etc/ssl/private/alice.key', '/etc/ssl/private/host.key', '/etc/wireguard/wg0.conf']);
+    assert.deepEqual(report.notRestored.map((x) => x.path), [`/${NM}`, '/etc/gshadow', '/etc/shadow', '/etc/ssh/ssh_host_ed25519_key', '/etc/ssl/private/alice.key', '/etc/ssl/private/host.key', '/etc/wireguard/wg0.conf']);
     assert.deepEqual(report.steps.map((s) => s.argv), [['chroot', ctx.target, 'usermod', '--lock', 'alice']]);
-    assert.match(report.notice, /6 secret\(s\) not restored[\s\S]*accounts locked until a password is set .*: alice/);
+    assert.match(report.notice, /7 secret\(s\) not restored[\s\S]*accounts locked until a password is set .*: alice/);
     if (target) {
       const r = spawnSync(report.steps[0]!.argv[0]!, report.steps[0]!.argv.slice(1), { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
