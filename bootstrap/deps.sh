@@ -3,7 +3,7 @@
 # project's npm dependencies (with its pinned Node LTS) are present. POSIX sh.
 
 # Debian packages the capture reads with (program:package).
-SYSMANIFEST_CAPTURE_TOOLS="blkid:util-linux sfdisk:fdisk tune2fs:e2fsprogs dumpe2fs:e2fsprogs xfs_info:xfsprogs xfs_db:xfsprogs btrfs:btrfs-progs fsck.fat:dosfstools cryptsetup:cryptsetup-bin lvm:lvm2 mdadm:mdadm git:git"
+SYSMANIFEST_CAPTURE_TOOLS="blkid:util-linux sfdisk:fdisk tune2fs:e2fsprogs dumpe2fs:e2fsprogs xfs_info:xfsprogs xfs_db:xfsprogs btrfs:btrfs-progs fsck.fat:dosfstools cryptsetup:cryptsetup-bin lvm:lvm2 mdadm:mdadm git:git age:age"
 
 # missing_packages "prog:pkg ..." → prints the packages whose program is not on PATH
 missing_packages() {

@@ -11,6 +11,7 @@ import { registerInventory } from './commands/inventory.ts';
 import { registerInternal } from './commands/internal.ts';
 import { installSignalHandlers } from './interrupt.ts';
 import { registerRebuild } from './commands/rebuild.ts';
+import { registerSecrets } from './commands/secrets.ts';
 import { registerShow } from './commands/show.ts';
 import { registerValidate } from './commands/validate.ts';
 
@@ -29,6 +30,7 @@ export function buildProgram(out: Out = (s) => process.stdout.write(printable(s,
   registerDiff(program, out);
   registerSchedule(program, out);
   registerStatus(program, out);
+  registerSecrets(program, out);
   registerInternal(program, out);
   // commander exits through exitOverride only for the program itself; subcommands inherit it here.
   for (const c of program.commands) c.exitOverride();

@@ -25,6 +25,7 @@ import { storageProviders, systemProviders } from '../providers/registry.ts';
 import { selectStorage, type DiskSelection } from './select.ts';
 import type { StorageContribution, StorageProvider } from '../providers/types.ts';
 import { createMountsProvider } from '../providers/storage/mounts/index.ts';
+import { writeSecretsArchive, type SecretsOut, type SecretsWritten } from '../providers/system/secrets/index.ts';
 
 export interface CaptureOptions extends DiskSelection {
   /** Root of the system whose packages, /etc and homes are read ("/" or --root DIR). */
@@ -33,6 +34,8 @@ export interface CaptureOptions extends DiskSelection {
   readonly host?: string;
   /** 'storage': only the storage stack (with --stdout; never written to the repository half). */
   readonly only?: 'storage';
+  /** --secrets-out: the age-encrypted archive of what the repositories must not hold. */
+  readonly secretsOut?: SecretsOut;
 }
 
 export function defaultRepo(): string {
@@ -149,6 +152,7 @@ export interface CaptureResult {
   readonly status: 'new' | 'changed' | 'unchanged';
   readonly manifest: Manifest;
   readonly repoCreated: boolean;
+  readonly secrets?: SecretsWritten;
 }
 
 /** The manifest already in the repository, if any: the user's declarations carry over. */
@@ -199,6 +203,8 @@ export async function captureToRepo(runner: ReadOnlyRunner, options: CaptureToRe
     manifest = { ...manifest, datasets };
   }
   assertValid(manifest);
+  // Before the manifest: a failed archive leaves the repository as it was.
+  const secrets = options.secretsOut ? await writeSecretsArchive({ root: options.root, manifest, hostDir, out: options.secretsOut }) : undefined;
   const repoCreated = await ensureRepo(options.repo);
   const keys = manifest.packages?.keys ?? [];
   // Side files only below hosts/NAME/apt-keys/, read inside --root, modes kept (core/confine).
@@ -206,5 +212,5 @@ export async function captureToRepo(runner: ReadOnlyRunner, options: CaptureToRe
   // The schemas beside the manifests, and a first line pointing at them: editors check offline.
   await writeRepoSchemas(options.repo);
   const status = await writeIfChanged(file, dumpManifest(manifest, { schemaRef: schemaRefFor(options.repo, file) }));
-  return { file, status, manifest, repoCreated };
+  return { file, status, manifest, repoCreated, ...(secrets ? { secrets } : {}) };
 }

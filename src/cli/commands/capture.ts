@@ -8,6 +8,7 @@ import { hostMutatingRunner, hostReadOnlyRunner } from '../../core/runner/exec.t
 import { loggingRunner } from '../../core/runner/logging.ts';
 import { assertValid, buildManifest, defaultRepo } from '../../services/capture.ts';
 import { captureRun } from '../../services/versioning/run.ts';
+import { checkSecretsOut } from '../../providers/system/secrets/index.ts';
 import { collect, type Out } from './common.ts';
 
 export function registerCapture(program: Command, out: Out): void {
@@ -27,7 +28,9 @@ export function registerCapture(program: Command, out: Out): void {
     .option('--wait <seconds>', 'wait this long for another capture of the same repository to finish (default: fail at once)', '0')
     .option('--hook <path>', 'also run this program at run.begin, run.end, capture.committed and error (repeatable; besides REPO/hooks.d/)', collect, [])
     .option('--hook-timeout <seconds>', 'kill a hook that runs longer than this', '60')
-    .action(async (o: { repo: string; host?: string; disk: string[]; exclude: string[]; root: string; print?: boolean; stdout?: boolean; only?: 'storage'; commit?: boolean; wait: string; hook: string[]; hookTimeout: string; logCommands?: string }) => {
+    .option('--secrets-out <file>', 'also write the secrets kept out of the repositories (host keys, VPN keys, keyfiles, password hashes) to FILE, encrypted with age; keep FILE apart from the repository')
+    .option('--secrets-recipient <key>', 'age public key (age1…), ssh public key, or recipients file to encrypt --secrets-out to (repeatable; also read: REPO/hosts/NAME/secrets.recipients)', collect, [])
+    .action(async (o: { secretsOut?: string; secretsRecipient: string[]; repo: string; host?: string; disk: string[]; exclude: string[]; root: string; print?: boolean; stdout?: boolean; only?: 'storage'; commit?: boolean; wait: string; hook: string[]; hookTimeout: string; logCommands?: string }) => {
       const reader = o.logCommands ? loggingRunner(hostReadOnlyRunner(), o.logCommands) : hostReadOnlyRunner();
       const seconds = (name: string, v: string): number => {
         if (!/^\d+(\.\d+)?$/.test(v)) throw new UserError('USAGE', `${name} ${v}: expected a number of seconds`);
@@ -37,6 +40,10 @@ export function registerCapture(program: Command, out: Out): void {
       const host = o.host === undefined ? undefined : checkHostName(o.host, '--host');
       if (o.only && !o.stdout) throw new UserError('USAGE', '--only writes a partial manifest and is only allowed with --stdout');
       if (o.stdout && o.commit) throw new UserError('USAGE', '--stdout writes nothing and cannot --commit');
+      if (o.stdout && o.secretsOut) throw new UserError('USAGE', '--stdout writes nothing and cannot --secrets-out');
+      if (o.secretsRecipient.length > 0 && !o.secretsOut) throw new UserError('USAGE', '--secrets-recipient is only used with --secrets-out FILE');
+      const secretsOut = o.secretsOut === undefined ? undefined : { file: o.secretsOut, recipients: o.secretsRecipient };
+      if (secretsOut) checkSecretsOut(secretsOut);
       if (o.stdout) {
         const m = await buildManifest(reader, { root: o.root, disks: o.disk, exclude: o.exclude, ...(host !== undefined ? { host } : {}), ...(o.only ? { only: o.only } : {}) });
         assertValid(m);
@@ -55,6 +62,7 @@ export function registerCapture(program: Command, out: Out): void {
           waitSeconds: seconds('--wait', o.wait),
           hooks: o.hook,
           hookTimeoutMs: seconds('--hook-timeout', o.hookTimeout) * 1000,
+          ...(secretsOut ? { secretsOut } : {}),
         },
       );
       const r = run.capture;
@@ -69,6 +77,7 @@ export function registerCapture(program: Command, out: Out): void {
       ];
       if (run.repoCreated) out(`created manifest repository ${o.repo}\n`);
       out(`${r.file}: ${r.status} (${counts.join(', ')})\n`);
+      if (r.secrets) out(`${r.secrets.file}: ${r.secrets.paths.length} secret file(s), encrypted to ${r.secrets.recipients} recipient(s)${r.secrets.skipped.length ? ` (not present: ${r.secrets.skipped.map((x) => x.path).join(', ')})` : ''}\n`);
       if (run.etc?.committed) out(`/etc repository: committed ${run.etc.repo.commit?.slice(0, 10) ?? ''} (${run.etc.changes.added.length} added, ${run.etc.changes.modified.length} modified, ${run.etc.changes.removed.length} removed)\n`);
       if (run.result === 'committed') out(`committed ${run.commit!.slice(0, 10)}: ${run.message!.split('\n')[0]}\n`);
       if (run.result === 'unchanged') out('unchanged, nothing committed\n');
