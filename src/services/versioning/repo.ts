@@ -94,8 +94,22 @@ export interface PushResult {
   readonly message?: string;
 }
 
+/**
+ * The /etc history must survive the loss of the disk it describes: sysmanifest's own /etc
+ * repository lives on that disk (ROOT/var/lib/sysmanifest/etc.git). Its commits are fetched
+ * into the manifest repository under a ref of their own, refs/sysmanifest/etc/HOST (not a
+ * branch: `git log` of the manifests stays clean), and pushed with it, so a rebuild needs
+ * nothing but the manifest repository. Only the sysmanifest kind: it never holds a secret,
+ * while etckeeper commits /etc/shadow by default.
+ */
+export const etcRef = (host: string): string => `refs/sysmanifest/etc/${host}`;
+
+export async function keepEtcHistory(repo: string, etcGitDir: string, host: string): Promise<void> {
+  await (await gitAt(repo)).raw(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', etcGitDir, `+HEAD:${etcRef(host)}`]);
+}
+
 /** Push the current branch when the repository has a remote: its upstream's, else origin, else the first. */
-export async function pushIfRemote(repo: string): Promise<PushResult | undefined> {
+export async function pushIfRemote(repo: string, extraRefs: readonly string[] = []): Promise<PushResult | undefined> {
   const git = await gitAt(repo);
   const remotes = (await git.raw(['remote'])).split('\n').filter((r) => r !== '');
   if (remotes.length === 0) return undefined;
@@ -109,6 +123,8 @@ export async function pushIfRemote(repo: string): Promise<PushResult | undefined
   const remote = upstream ?? (remotes.includes('origin') ? 'origin' : remotes[0]!);
   try {
     await (await gitAt(repo, { timeoutMs: PUSH_TIMEOUT_MS })).raw(['push', '--quiet', ...(upstream ? [] : ['--set-upstream']), remote, branch]);
+    // The /etc history ref too (forced: it is the /etc repository's own history, never merged).
+    if (extraRefs.length) await (await gitAt(repo, { timeoutMs: PUSH_TIMEOUT_MS })).raw(['push', '--quiet', remote, ...extraRefs.map((r) => `+${r}:${r}`)]);
     return { remote, ok: true };
   } catch (e) {
     return { remote, ok: false, message: (e as Error).message.trim().split('\n').slice(-3).join(' / ') };

@@ -20,7 +20,8 @@ import { captureToRepo, type CaptureOptions, type CaptureResult } from '../captu
 import { cancelledBy, discoverHooks, hookRunner, type HookEvent } from './hooks.ts';
 import { acquireLock } from './lock.ts';
 import { commitMessage } from './message.ts';
-import { commitFolder, hasHead, parseLoose, pushIfRemote, textAt, type PushResult } from './repo.ts';
+import { commitFolder, etcRef, hasHead, keepEtcHistory, parseLoose, pushIfRemote, textAt, type PushResult } from './repo.ts';
+import { joinInside } from '../../core/confine/index.ts';
 import { semanticDiff, type Change } from './semantic.ts';
 import { lockFile, writeStatus, type RunResult, type RunStatus } from './status.ts';
 
@@ -128,7 +129,10 @@ export async function captureRun(deps: RunDeps, options: RunOptions): Promise<Ru
     const message = commitMessage(host, previous as Manifest | undefined, capture.manifest, changes, etc?.committed ? etc.changes : undefined);
     // hosts/NAME and the schemas its first line points at (core/repo/schemas.ts).
     const commit = await commitFolder(repo, [folder, REPO_SCHEMAS], message, host);
-    const push = await pushIfRemote(repo);
+    const etcRepo = capture.manifest.repos?.etc;
+    const keptEtc = etcRepo?.kind === 'sysmanifest' && etcRepo.commit !== undefined;
+    if (keptEtc) await keepEtcHistory(repo, joinInside(options.root, etcRepo.gitDir), host);
+    const push = await pushIfRemote(repo, keptEtc ? [etcRef(host)] : []);
     const result: RunResult = commit ? 'committed' : 'unchanged';
     const pushFailed = push !== undefined && !push.ok;
     const st = await status(result, {
