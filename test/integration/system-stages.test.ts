@@ -5,12 +5,12 @@
 // apt archive cache is shared across runs (/var/tmp), as a user's --cache is.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseDocument } from 'yaml';
-import { CHROOT_CACHE, ensureChrootCache } from '../lib/chroot.ts';
+import { copyChroot, ensureChrootCache } from '../lib/chroot.ts';
 import { cli } from '../lib/cli.ts';
 
 const CACHE = '/var/tmp/sysmanifest-apt-cache';
@@ -21,13 +21,23 @@ const sh = (argv: string[]): string => execFileSync(argv[0]!, argv.slice(1), { e
 const mounts = (under: string): string[] => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((p) => p.startsWith(under));
 const disks = (): string[] => sh(['lsblk', '-dn', '-o', 'NAME']).split('\n').filter(Boolean);
 
-describe('rebuild --stage base,packages,verify into an empty tree', { skip }, () => {
+describe('rebuild --stage base,packages,etc,verify into an empty tree', { skip }, () => {
   let tmp = '';
   let manifest = '';
+  let original = '';
   before(() => {
     tmp = mkdtempSync(join(tmpdir(), 'sysmanifest-stages-'));
+    // The machine: the cached Debian with a changed conffile, a deleted one, an admin file
+    // with its own owner and mode, and an empty directory; captured with --commit (the /etc
+    // repository and its history in the manifest repository).
+    original = copyChroot();
+    writeFileSync(join(original, 'etc/motd'), 'rebuilt by sysmanifest\n');
+    rmSync(join(original, 'etc/issue.net'));
+    writeFileSync(join(original, 'etc/sysmanifest-test.conf'), 'x = 1\n', { mode: 0o640 });
+    chownSync(join(original, 'etc/sysmanifest-test.conf'), 0, 4); // root:adm
+    mkdirSync(join(original, 'etc/sysmanifest-empty.d'), { mode: 0o750 });
     const repo = join(tmp, 'repo');
-    const r = cli(['capture', '--root', CHROOT_CACHE, '--repo', repo, '--host', 'chroot', ...disks().flatMap((d) => ['--exclude', d])]);
+    const r = cli(['capture', '--commit', '--root', original, '--repo', repo, '--host', 'chroot', ...disks().flatMap((d) => ['--exclude', d])]);
     assert.equal(r.status, 0, r.stderr);
     manifest = join(repo, 'hosts/chroot/manifest.yaml');
     // A hold, and a manual package no archive has: reported, the rest installed.
@@ -40,19 +50,26 @@ describe('rebuild --stage base,packages,verify into an empty tree', { skip }, ()
   after(() => {
     for (const m of mounts(tmp).reverse()) execFileSync('umount', ['-l', m]);
     rmSync(tmp, { recursive: true, force: true });
+    if (original) rmSync(original, { recursive: true, force: true });
   });
 
-  test('the rebuilt tree has the original manual set, the hold, and runs its programs; nothing stays mounted', { timeout: 20 * 60_000 }, () => {
+  test('the rebuilt tree has the original manual set, the hold, /etc with its metadata, and runs its programs; nothing stays mounted', { timeout: 20 * 60_000 }, () => {
     const target = join(tmp, 'target');
     mkdirSync(target);
     const t0 = Date.now();
-    const r = cli(['rebuild', manifest, '--stage', 'base,packages,verify', '--target', target, '--state', join(tmp, 'state'), '--cache', CACHE, '--yes']);
-    console.error(`system-stages: base + packages + verify in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const r = cli(['rebuild', manifest, '--stage', 'base,packages,etc,verify', '--target', target, '--state', join(tmp, 'state'), '--cache', CACHE, '--yes']);
+    console.error(`system-stages: base + packages + etc + verify in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     assert.equal(r.status, 0, `${r.stdout.slice(-3000)}\n${r.stderr}`);
     assert.match(r.stdout, /verify: the target matches the manifest/);
     assert.match(r.stdout, /mmdebstrap --mode=root --variant=minbase --arch=amd64/);
-    const original = sh(['chroot', CHROOT_CACHE, 'apt-mark', 'showmanual']);
-    assert.equal(sh(['chroot', target, 'apt-mark', 'showmanual']), original, 'apt-mark showmanual');
+    assert.equal(sh(['chroot', target, 'apt-mark', 'showmanual']), sh(['chroot', original, 'apt-mark', 'showmanual']), 'apt-mark showmanual');
+    // /etc: content, deleted conffile, owner/group/mode, empty directory; the metadata file gone.
+    assert.equal(readFileSync(join(target, 'etc/motd'), 'utf8'), 'rebuilt by sysmanifest\n');
+    assert.equal(existsSync(join(target, 'etc/issue.net')), false, 'a deleted conffile stays deleted');
+    const st = statSync(join(target, 'etc/sysmanifest-test.conf'));
+    assert.deepEqual([st.mode & 0o7777, st.uid, st.gid], [0o640, 0, 4]);
+    assert.equal(statSync(join(target, 'etc/sysmanifest-empty.d')).mode & 0o7777, 0o750);
+    assert.equal(existsSync(join(target, 'etc/.sysmanifest-metadata')), false);
     assert.equal(sh(['chroot', target, 'apt-mark', 'showhold']), 'hello\n');
     assert.equal(sh(['chroot', target, 'hello']), 'Hello, world!\n');
     assert.equal(readFileSync(join(target, 'var/log/sysmanifest/missing-packages'), 'utf8'), 'sysmanifest-no-such-package\n');

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { text } from 'node:stream/consumers';
 import { hostMutatingRunner } from '../../core/runner/exec.ts';
 import { aptApply, parseSpec } from '../../services/rebuild/apt-apply.ts';
+import { etcApply } from '../../services/rebuild/etc-apply.ts';
 import type { Out } from './common.ts';
 
 export function registerInternal(program: Command, out: Out): void {
@@ -18,5 +19,13 @@ export function registerInternal(program: Command, out: Out): void {
       const spec = parseSpec(await text(process.stdin));
       const r = await aptApply(hostMutatingRunner(), o.target, spec, o.strict === true);
       out(`installed ${r.installed} manual package(s); ${r.autoMarked} marked auto; ${r.held.length} held${r.missing.length ? `; NOT AVAILABLE in the mirror: ${r.missing.join(' ')}` : ''}\n`);
+    });
+  internal
+    .command('etc-apply')
+    .description('apply the /etc metadata file of the checked-out /etc repository in the target, then remove it')
+    .requiredOption('--target <dir>', 'the target tree')
+    .action(async (o: { target: string }) => {
+      const r = await etcApply(o.target);
+      out(`/etc metadata: ${r.applied} path(s) set, ${r.removed.length} deleted conffile(s) removed${r.unknownOwners.length ? `; owners not in the target's passwd/group (left as they were): ${r.unknownOwners.join(' ')}` : ''}\n`);
     });
 }

@@ -67,13 +67,13 @@ export async function systemPlan(runner: ReadOnlyRunner, m: Manifest, file: stri
   const system = o.stages.filter((s) => s !== 'storage' && s !== 'verify');
   if (missing.length) {
     throw new UserError('REFUSED', `stage${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: not in this version of sysmanifest yet; nothing was written`, {
-      hint: 'choose the stages that exist with --stage (storage, base, packages, verify)',
+      hint: 'choose the stages that exist with --stage (storage, base, packages, etc, verify)',
     });
   }
   if (system.length === 0) return plan;
   if (!o.stages.includes('storage')) await checkTarget(runner, plan.target, o.stages);
   const ctx = { manifest: m, target: plan.target, hostDir: dirname(resolve(file)), mirrors: o.mirrors, cacheDir: o.cacheDir, inputs: {} };
-  const steps: Step[] = systemSteps(ctx, o.stages, { cli: selfArgv(), strict: o.strict });
+  const steps: Step[] = systemSteps(ctx, o.stages, { cli: selfArgv(), strict: o.strict, repo: resolve(ctx.hostDir, '../..') });
   const last = plan.steps.at(-1)?.id;
   const first = new Set(steps.filter((s) => s.after.length === 0).map((s) => s.id));
   return { ...plan, steps: [...plan.steps, ...steps.map((s) => (last && first.has(s.id) ? { ...s, after: [last] } : s))] };

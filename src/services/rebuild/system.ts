@@ -8,13 +8,14 @@ import { UserError } from '../../core/errors.ts';
 import { joinInside } from '../../core/confine/index.ts';
 import type { Step } from '../../core/plan/types.ts';
 import { planBase, planPackages } from '../../providers/system/apt/stage.ts';
+import { planEtc } from '../../providers/system/etc/stage.ts';
 import { SYSTEM_STAGES, type SystemPlanContext, type SystemStage } from '../../providers/types.ts';
 
 export const ALL_STAGES = ['storage', ...SYSTEM_STAGES, 'verify'] as const;
 export type Stage = (typeof ALL_STAGES)[number];
 
 /** Stages that are planned in this version; the others are refused by name, never skipped silently. */
-const PLANNED: ReadonlySet<Stage> = new Set<Stage>(['storage', 'base', 'packages', 'verify']);
+const PLANNED: ReadonlySet<Stage> = new Set<Stage>(['storage', 'base', 'packages', 'etc', 'verify']);
 
 /** --stage a,b,…: known names, in rebuild order; absent: every stage. */
 export function parseStages(value: string | undefined): Stage[] {
@@ -33,6 +34,8 @@ export function unplannedStages(stages: readonly Stage[]): Stage[] {
 export interface SystemStepsOptions {
   /** argv that runs this sysmanifest (for its internal commands). */
   readonly cli: readonly string[];
+  /** The manifest repository (the etc stage checks /etc out of it). */
+  readonly repo: string;
   readonly strict: boolean;
 }
 
@@ -73,11 +76,14 @@ export function systemSteps(ctx: SystemPlanContext, stages: readonly Stage[], o:
   const parts: Step[][] = [];
   if (stages.includes('base')) parts.push(planBase(ctx));
   const chrootStages = stages.filter((s) => s === 'packages');
-  if (chrootStages.length === 0) return chain(parts);
-  const { up, down } = mountSteps(ctx);
-  parts.push(up);
-  if (stages.includes('packages')) parts.push(planPackages(ctx, o.cli, o.strict));
-  parts.push(down);
+  if (chrootStages.length > 0) {
+    const { up, down } = mountSteps(ctx);
+    parts.push(up);
+    if (stages.includes('packages')) parts.push(planPackages(ctx, o.cli, o.strict));
+    parts.push(down);
+  }
+  // /etc after the packages: their postinst scripts have run, the captured files win.
+  if (stages.includes('etc')) parts.push(planEtc(ctx, o.repo, o.cli));
   return chain(parts);
 }
 

@@ -1,0 +1,34 @@
+// The etc stage of a rebuild, pure: sysmanifest's /etc repository at its captured commit over
+// the fresh /etc of the target, from the manifest repository itself (capture --commit keeps
+// the commits there under refs/sysmanifest/etc/HOST: nothing is read from the lost disk), then
+// its metadata applied (owners, modes, empty directories, deleted conffiles) by
+// `sysmanifest internal etc-apply`. git checks out with a private index in /run (the manifest
+// repository's own index and HEAD are not touched) and never writes through a symlink.
+import { UserError } from '../../../core/errors.ts';
+import { joinInside } from '../../../core/confine/index.ts';
+import type { Step } from '../../../core/plan/types.ts';
+import type { SystemPlanContext } from '../../types.ts';
+
+export const ETC_STATE_DIR = '/run/sysmanifest/etc';
+
+export function planEtc(ctx: SystemPlanContext, repo: string, cli: readonly string[]): Step[] {
+  const etc = ctx.manifest.repos?.etc;
+  if (etc === undefined) throw new UserError('REFUSED', 'repos.etc: the manifest records no /etc repository; capture it with capture --commit first', { hint: 'or leave the etc stage out: --stage …' });
+  if (etc.kind !== 'sysmanifest') {
+    throw new UserError('REFUSED', `repos.etc.kind: ${etc.kind} — restoring an ${etc.kind} /etc repository is not supported yet (only sysmanifest's own)`, { hint: 'leave the etc stage out (--stage …) and restore /etc from its remote by hand' });
+  }
+  if (etc.commit === undefined) throw new UserError('REFUSED', 'repos.etc.commit: the /etc repository had no commit at capture');
+  const workTree = joinInside(ctx.target, '/etc');
+  return [
+    { id: 'etc:state', stage: 'etc', title: `private git index in ${ETC_STATE_DIR}`, argv: ['mkdir', '-p', '-m', '0700', ETC_STATE_DIR], risk: 'create', after: [] },
+    {
+      id: 'etc:checkout',
+      stage: 'etc',
+      title: `/etc at its captured commit ${etc.commit.slice(0, 12)} (from the manifest repository)`,
+      argv: ['env', `GIT_INDEX_FILE=${ETC_STATE_DIR}/index`, 'git', `--git-dir=${repo}/.git`, `--work-tree=${workTree}`, 'checkout', '--force', etc.commit, '--', '.'],
+      risk: 'create',
+      after: ['etc:state'],
+    },
+    { id: 'etc:metadata', stage: 'etc', title: 'owners, modes, empty directories and deleted conffiles of /etc', argv: [...cli, 'internal', 'etc-apply', '--target', ctx.target], risk: 'create', after: ['etc:checkout'] },
+  ];
+}
