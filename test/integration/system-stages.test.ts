@@ -21,10 +21,11 @@ const sh = (argv: string[]): string => execFileSync(argv[0]!, argv.slice(1), { e
 const mounts = (under: string): string[] => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((p) => p.startsWith(under));
 const disks = (): string[] => sh(['lsblk', '-dn', '-o', 'NAME']).split('\n').filter(Boolean);
 
-describe('rebuild --stage base,packages,etc,verify into an empty tree', { skip }, () => {
+describe('rebuild --stage base,packages,etc,homes,verify into an empty tree', { skip }, () => {
   let tmp = '';
   let manifest = '';
   let original = '';
+  let dotfilesCommit = '';
   before(() => {
     tmp = mkdtempSync(join(tmpdir(), 'sysmanifest-stages-'));
     // The machine: the cached Debian with a changed conffile, a deleted one, an admin file
@@ -36,6 +37,19 @@ describe('rebuild --stage base,packages,etc,verify into an empty tree', { skip }
     writeFileSync(join(original, 'etc/sysmanifest-test.conf'), 'x = 1\n', { mode: 0o640 });
     chownSync(join(original, 'etc/sysmanifest-test.conf'), 0, 4); // root:adm
     mkdirSync(join(original, 'etc/sysmanifest-empty.d'), { mode: 0o750 });
+    // A user with a dotfiles repository in ~/.git, pushed to a remote (a local path here).
+    sh(['chroot', original, 'useradd', '--create-home', '--uid', '1000', '--shell', '/bin/bash', 'alice']);
+    const home = join(original, 'home/alice');
+    const remote = join(tmp, 'alice-dotfiles.git');
+    sh(['git', 'init', '--quiet', '--bare', remote]);
+    sh(['git', '-c', 'safe.directory=*', 'init', '--quiet', '--initial-branch', 'laptop', home]);
+    writeFileSync(join(home, '.gitconfig'), '[user]\n\tname = Alice\n');
+    sh(['git', '-c', 'safe.directory=*', '-C', home, 'add', '.gitconfig']);
+    sh(['git', '-c', 'safe.directory=*', '-C', home, '-c', 'user.name=Alice', '-c', 'user.email=alice@example.org', 'commit', '--quiet', '-m', 'dotfiles']);
+    sh(['git', '-c', 'safe.directory=*', '-C', home, 'remote', 'add', 'origin', remote]);
+    sh(['git', '-c', 'safe.directory=*', '-C', home, 'push', '--quiet', 'origin', 'laptop']);
+    sh(['chown', '-R', '1000:1000', home]);
+    dotfilesCommit = sh(['git', '-c', 'safe.directory=*', '-C', home, 'rev-parse', 'HEAD']).trim();
     const repo = join(tmp, 'repo');
     const r = cli(['capture', '--commit', '--root', original, '--repo', repo, '--host', 'chroot', ...disks().flatMap((d) => ['--exclude', d])]);
     assert.equal(r.status, 0, r.stderr);
@@ -53,12 +67,12 @@ describe('rebuild --stage base,packages,etc,verify into an empty tree', { skip }
     if (original) rmSync(original, { recursive: true, force: true });
   });
 
-  test('the rebuilt tree has the original manual set, the hold, /etc with its metadata, and runs its programs; nothing stays mounted', { timeout: 20 * 60_000 }, () => {
+  test('the rebuilt tree has the original manual set, the hold, /etc with its metadata, the dotfiles, and runs its programs; nothing stays mounted', { timeout: 20 * 60_000 }, () => {
     const target = join(tmp, 'target');
     mkdirSync(target);
     const t0 = Date.now();
-    const r = cli(['rebuild', manifest, '--stage', 'base,packages,etc,verify', '--target', target, '--state', join(tmp, 'state'), '--cache', CACHE, '--yes']);
-    console.error(`system-stages: base + packages + etc + verify in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const r = cli(['rebuild', manifest, '--stage', 'base,packages,etc,homes,verify', '--target', target, '--state', join(tmp, 'state'), '--cache', CACHE, '--yes']);
+    console.error(`system-stages: base + packages + etc + homes + verify in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     assert.equal(r.status, 0, `${r.stdout.slice(-3000)}\n${r.stderr}`);
     assert.match(r.stdout, /verify: the target matches the manifest/);
     assert.match(r.stdout, /mmdebstrap --mode=root --variant=minbase --arch=amd64/);
@@ -70,6 +84,13 @@ describe('rebuild --stage base,packages,etc,verify into an empty tree', { skip }
     assert.deepEqual([st.mode & 0o7777, st.uid, st.gid], [0o640, 0, 4]);
     assert.equal(statSync(join(target, 'etc/sysmanifest-empty.d')).mode & 0o7777, 0o750);
     assert.equal(existsSync(join(target, 'etc/.sysmanifest-metadata')), false);
+    // homes: alice's dotfiles at the pinned commit on her branch, hers.
+    const home = join(target, 'home/alice');
+    assert.equal(sh(['git', '-c', 'safe.directory=*', '-C', home, 'rev-parse', 'HEAD']).trim(), dotfilesCommit);
+    assert.equal(sh(['git', '-c', 'safe.directory=*', '-C', home, 'symbolic-ref', '--short', 'HEAD']).trim(), 'laptop');
+    assert.equal(sh(['git', '-c', 'safe.directory=*', '-C', home, 'status', '--porcelain', '--untracked-files=no']), '');
+    assert.equal(readFileSync(join(home, '.gitconfig'), 'utf8'), '[user]\n\tname = Alice\n');
+    for (const p of [home, join(home, '.gitconfig'), join(home, '.git'), join(home, '.git/HEAD')]) assert.equal(statSync(p).uid, 1000, p);
     assert.equal(sh(['chroot', target, 'apt-mark', 'showhold']), 'hello\n');
     assert.equal(sh(['chroot', target, 'hello']), 'Hello, world!\n');
     assert.equal(readFileSync(join(target, 'var/log/sysmanifest/missing-packages'), 'utf8'), 'sysmanifest-no-such-package\n');

@@ -6,6 +6,7 @@ import { text } from 'node:stream/consumers';
 import { hostMutatingRunner } from '../../core/runner/exec.ts';
 import { aptApply, parseSpec } from '../../services/rebuild/apt-apply.ts';
 import { etcApply } from '../../services/rebuild/etc-apply.ts';
+import { dotfilesApply, parseDotfilesSpec } from '../../services/rebuild/dotfiles-apply.ts';
 import type { Out } from './common.ts';
 
 export function registerInternal(program: Command, out: Out): void {
@@ -27,5 +28,14 @@ export function registerInternal(program: Command, out: Out): void {
     .action(async (o: { target: string }) => {
       const r = await etcApply(o.target);
       out(`/etc metadata: ${r.applied} path(s) set, ${r.removed.length} deleted conffile(s) removed${r.unknownOwners.length ? `; owners not in the target's passwd/group (left as they were): ${r.unknownOwners.join(' ')}` : ''}\n`);
+    });
+  internal
+    .command('dotfiles-apply')
+    .description('make one user\'s dotfiles repository (stdin: the manifest entry and its source) in the target at its pinned commit')
+    .requiredOption('--target <dir>', 'the target tree')
+    .action(async (o: { target: string }) => {
+      const spec = parseDotfilesSpec(await text(process.stdin));
+      const r = await dotfilesApply(hostMutatingRunner(), o.target, spec);
+      out(`dotfiles of ${spec.repo.user}: ${r.files} file(s) at ${spec.repo.commit}\n`);
     });
 }

@@ -12,6 +12,7 @@ import type { ReadOnlyRunner } from '../../core/runner/types.ts';
 import { captureApt } from '../../providers/system/apt/capture.ts';
 import { gatherApt } from '../../providers/system/apt/gather.ts';
 import { systemSteps, unplannedStages, type Stage } from './system.ts';
+import type { SystemPlanContext } from '../../providers/types.ts';
 
 export const DEFAULT_CACHE = '/var/cache/sysmanifest/apt';
 
@@ -20,6 +21,8 @@ export interface SystemOptions {
   readonly mirrors: readonly string[];
   readonly cacheDir: string;
   readonly strict: boolean;
+  /** Files handed over on the command line (--dotfiles-from, --secrets, --identity). */
+  readonly inputs?: SystemPlanContext['inputs'];
 }
 
 /** argv that runs this installation of sysmanifest (the internal commands of a plan). */
@@ -67,12 +70,12 @@ export async function systemPlan(runner: ReadOnlyRunner, m: Manifest, file: stri
   const system = o.stages.filter((s) => s !== 'storage' && s !== 'verify');
   if (missing.length) {
     throw new UserError('REFUSED', `stage${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: not in this version of sysmanifest yet; nothing was written`, {
-      hint: 'choose the stages that exist with --stage (storage, base, packages, etc, verify)',
+      hint: 'choose the stages that exist with --stage (storage, base, packages, etc, homes, verify)',
     });
   }
   if (system.length === 0) return plan;
   if (!o.stages.includes('storage')) await checkTarget(runner, plan.target, o.stages);
-  const ctx = { manifest: m, target: plan.target, hostDir: dirname(resolve(file)), mirrors: o.mirrors, cacheDir: o.cacheDir, inputs: {} };
+  const ctx: SystemPlanContext = { manifest: m, target: plan.target, hostDir: dirname(resolve(file)), mirrors: o.mirrors, cacheDir: o.cacheDir, inputs: o.inputs ?? {} };
   const steps: Step[] = systemSteps(ctx, o.stages, { cli: selfArgv(), strict: o.strict, repo: resolve(ctx.hostDir, '../..') });
   const last = plan.steps.at(-1)?.id;
   const first = new Set(steps.filter((s) => s.after.length === 0).map((s) => s.id));

@@ -9,7 +9,7 @@ test('--stage: known names in rebuild order; absent means all; unknown is a usag
   assert.deepEqual(parseStages('packages,base'), ['base', 'packages']);
   assert.deepEqual(parseStages(undefined), ['storage', 'base', 'packages', 'etc', 'users', 'homes', 'boot', 'verify']);
   assert.throws(() => parseStages('base,kernel'), /--stage kernel: not a stage/);
-  assert.deepEqual(unplannedStages(parseStages(undefined)), ['users', 'homes', 'boot']);
+  assert.deepEqual(unplannedStages(parseStages(undefined)), ['users', 'boot']);
 });
 
 test('system steps: chroot mounts are runtime steps with a mountpoint check, undone innermost first after the stage', () => {
@@ -41,4 +41,21 @@ test('etc-apply: the metadata file is read as hostile input (paths canonical, ki
   for (const bad of ['file\t0640\troot\troot\t../../root/.ssh/authorized_keys', 'file\t0640\troot\troot\t/etc/shadow', 'file\t12345\troot\troot\tx', 'evil\t0640\troot\troot\tx', 'file\t0640\troot']) {
     assert.throws(() => parseMetadata(`${bad}\n`), /\S/, bad);
   }
+});
+
+test('homes: one step per pinned dotfiles repository, its source the remote or DIR/USER; hostile entries refused', async () => {
+  const { planHomes } = await import('../../providers/system/dotfiles/stage.ts');
+  const { parseDotfilesSpec } = await import('./dotfiles-apply.ts');
+  const repo = { user: 'alice', home: '/home/alice', layout: 'home' as const, gitDir: '/home/alice/.git', workTree: '/home/alice', commit: 'a'.repeat(40), branch: 'laptop', remote: { name: 'origin', url: 'https://example.org/alice/dotfiles.git' } };
+  const m = { apiVersion: 'sysmanifest/v1', host: { hostname: 'h' }, repos: { dotfiles: [repo, { ...repo, user: 'bob', commit: undefined }] } } as unknown as Manifest;
+  const ctx = { manifest: m, target: '/t', hostDir: '/r', mirrors: [], cacheDir: '/c', inputs: {} };
+  const [step, ...rest] = planHomes(ctx, ['sm']);
+  assert.equal(rest.length, 0, 'no commit, nothing to bring back');
+  assert.deepEqual(step!.argv, ['sm', 'internal', 'dotfiles-apply', '--target', '/t']);
+  assert.equal(parseDotfilesSpec((step!.input as { text: string }).text).source, 'https://example.org/alice/dotfiles.git');
+  assert.equal(JSON.parse((planHomes({ ...ctx, inputs: { dotfiles: '/media/usb/dots' } }, ['sm'])[0]!.input as { text: string }).text).source, '/media/usb/dots/alice');
+  for (const bad of [{ ...repo, home: '/home/../root' }, { ...repo, gitDir: 'home/alice/.git' }, { ...repo, branch: '--upload-pack=x' }, { ...repo, user: '../root' }, { ...repo, commit: 'HEAD' }]) {
+    assert.throws(() => parseDotfilesSpec(JSON.stringify({ repo: bad, source: '/x' })), /\S/, JSON.stringify(bad));
+  }
+  assert.throws(() => parseDotfilesSpec(JSON.stringify({ repo, source: '--upload-pack=touch /x' })), /\S/);
 });

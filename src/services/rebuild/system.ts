@@ -9,13 +9,14 @@ import { joinInside } from '../../core/confine/index.ts';
 import type { Step } from '../../core/plan/types.ts';
 import { planBase, planPackages } from '../../providers/system/apt/stage.ts';
 import { planEtc } from '../../providers/system/etc/stage.ts';
+import { planHomes } from '../../providers/system/dotfiles/stage.ts';
 import { SYSTEM_STAGES, type SystemPlanContext, type SystemStage } from '../../providers/types.ts';
 
 export const ALL_STAGES = ['storage', ...SYSTEM_STAGES, 'verify'] as const;
 export type Stage = (typeof ALL_STAGES)[number];
 
 /** Stages that are planned in this version; the others are refused by name, never skipped silently. */
-const PLANNED: ReadonlySet<Stage> = new Set<Stage>(['storage', 'base', 'packages', 'etc', 'verify']);
+const PLANNED: ReadonlySet<Stage> = new Set<Stage>(['storage', 'base', 'packages', 'etc', 'homes', 'verify']);
 
 /** --stage a,b,…: known names, in rebuild order; absent: every stage. */
 export function parseStages(value: string | undefined): Stage[] {
@@ -84,6 +85,7 @@ export function systemSteps(ctx: SystemPlanContext, stages: readonly Stage[], o:
   }
   // /etc after the packages: their postinst scripts have run, the captured files win.
   if (stages.includes('etc')) parts.push(planEtc(ctx, o.repo, o.cli));
+  if (stages.includes('homes')) parts.push(planHomes(ctx, o.cli));
   return chain(parts);
 }
 
