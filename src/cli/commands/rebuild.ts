@@ -12,7 +12,12 @@ import { parseMapOption, matchDisks } from '../../services/rebuild/match.ts';
 import { DEFAULT_TARGET, manifestAndTargets, planFromFile, resolveGrow } from '../../services/rebuild/plan.ts';
 import { grownManifest } from '../../providers/storage/disks/index.ts';
 import { DEFAULT_STATE_DIR, rebuild } from '../../services/rebuild/rebuild.ts';
-import { DEFAULT_CACHE } from '../../services/rebuild/full.ts';
+import { DEFAULT_CACHE, systemPlan } from '../../services/rebuild/full.ts';
+import { createHash } from 'node:crypto';
+import { MAX_MANIFEST_BYTES } from '../../core/input.ts';
+import { parseManifest } from '../../core/manifest/load.ts';
+import { PLAN_VERSION, type Plan } from '../../core/plan/types.ts';
+import type { Manifest } from '../../core/manifest/types.gen.ts';
 import { ALL_STAGES, parseStages } from '../../services/rebuild/system.ts';
 import { verifyStorage } from '../../services/rebuild/verify.ts';
 import { renderPlan } from '../../ui/plan.ts';
@@ -96,11 +101,26 @@ async function askPassphrase(): Promise<string> {
 
 export function registerRebuild(program: Command, out: Out): void {
   planFlags(program.command('plan'))
-    .description('show the steps that would rebuild the manifest\'s storage onto the disks present (changes nothing)')
+    .description('show the steps that would rebuild the manifest onto the disks present (changes nothing): the storage stage, or the stages named with --stage')
     .argument('<manifest>', 'manifest.yaml')
     .option('--json', 'print the plan as JSON')
-    .action(async (file: string, o: PlanFlags) => {
-      const { plan } = await planFromFile(hostReadOnlyRunner(), file, { maps: o.map.map(parseMapOption), wipe: o.wipe, grow: o.grow, target: o.target });
+    .option('--stage <stages>', `the stages to plan, comma-separated (${ALL_STAGES.join(', ')}); default: storage`)
+    .option('--mirror <url>', 'as for rebuild (repeatable)', collect, [])
+    .option('--cache <dir>', 'as for rebuild', DEFAULT_CACHE)
+    .option('--dotfiles-from <dir>', 'as for rebuild')
+    .action(async (file: string, o: PlanFlags & { stage?: string; mirror: string[]; cache: string; dotfilesFrom?: string }) => {
+      const runner = hostReadOnlyRunner();
+      const stages = parseStages(o.stage ?? 'storage');
+      const storage = { maps: o.map.map(parseMapOption), wipe: o.wipe, grow: o.grow, target: o.target };
+      let manifest: Manifest;
+      let plan: Plan;
+      if (stages.includes('storage')) ({ manifest, plan } = await planFromFile(runner, file, storage));
+      else {
+        const text = await readInputText(file, { what: 'manifest', code: 'MANIFEST_NOT_FOUND', maxBytes: MAX_MANIFEST_BYTES });
+        manifest = parseManifest(text, file);
+        plan = { version: PLAN_VERSION, manifestSha256: createHash('sha256').update(text).digest('hex'), host: manifest.host.hostname, disks: {}, wipe: [], steps: [], target: o.target };
+      }
+      plan = await systemPlan(runner, manifest, file, plan, { stages, mirrors: o.mirror, cacheDir: o.cache, strict: false, inputs: o.dotfilesFrom ? { dotfiles: resolve(o.dotfilesFrom) } : {} });
       out(o.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
     });
 
