@@ -7,6 +7,9 @@ import { hostMutatingRunner } from '../../core/runner/exec.ts';
 import { aptApply, parseSpec } from '../../services/rebuild/apt-apply.ts';
 import { etcApply } from '../../services/rebuild/etc-apply.ts';
 import { dotfilesApply, parseDotfilesSpec } from '../../services/rebuild/dotfiles-apply.ts';
+import { grubConfig, initramfsBuild, type GrubConfigSpec } from '../../services/rebuild/boot-apply.ts';
+import { collect } from './common.ts';
+import { UserError } from '../../core/errors.ts';
 import type { Out } from './common.ts';
 
 export function registerInternal(program: Command, out: Out): void {
@@ -37,5 +40,30 @@ export function registerInternal(program: Command, out: Out): void {
       const spec = parseDotfilesSpec(await text(process.stdin));
       const r = await dotfilesApply(hostMutatingRunner(), o.target, spec);
       out(`dotfiles of ${spec.repo.user}: ${r.files} file(s) at ${spec.repo.commit}\n`);
+    });
+  internal
+    .command('initramfs-build')
+    .description('put update-initramfs back, build every initramfs once, check it holds what reaching root needs')
+    .requiredOption('--target <dir>', 'the target tree')
+    .option('--program <name>', 'a program the initramfs must hold (repeatable)', collect, [])
+    .option('--module <name>', 'a kernel module the initramfs must hold unless built in (repeatable)', collect, [])
+    .action(async (o: { target: string; program: string[]; module: string[] }) => {
+      for (const x of [...o.program, ...o.module]) if (!/^[a-z0-9_-]+$/.test(x)) throw new UserError('USAGE', `internal initramfs-build: ${JSON.stringify(x)} is not a program or module name`);
+      const r = await initramfsBuild(hostMutatingRunner(), o.target, { programs: o.program, modules: o.module });
+      out(`initramfs built once and checked: ${r.images.join(', ')}\n`);
+    });
+  internal
+    .command('grub-config')
+    .description('update-grub in the target, with /dev/disk/by-uuid links from the identity map on stdin')
+    .requiredOption('--target <dir>', 'the target tree')
+    .action(async (o: { target: string }) => {
+      let spec: GrubConfigSpec;
+      try {
+        spec = JSON.parse(await text(process.stdin)) as GrubConfigSpec;
+      } catch {
+        throw new UserError('USAGE', 'internal grub-config: stdin is not the JSON the boot stage writes');
+      }
+      await grubConfig(hostMutatingRunner(), o.target, spec);
+      out('GRUB configuration written\n');
     });
 }

@@ -12,6 +12,7 @@ import type { ReadOnlyRunner } from '../../core/runner/types.ts';
 import { captureApt } from '../../providers/system/apt/capture.ts';
 import { gatherApt } from '../../providers/system/apt/gather.ts';
 import { systemSteps, unplannedStages, type Stage } from './system.ts';
+import { buildPlanContext } from '../../core/plan/context.ts';
 import type { SystemPlanContext } from '../../providers/types.ts';
 
 export const DEFAULT_CACHE = '/var/cache/sysmanifest/apt';
@@ -70,13 +71,15 @@ export async function systemPlan(runner: ReadOnlyRunner, m: Manifest, file: stri
   const system = o.stages.filter((s) => s !== 'storage' && s !== 'verify');
   if (missing.length) {
     throw new UserError('REFUSED', `stage${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: not in this version of sysmanifest yet; nothing was written`, {
-      hint: 'choose the stages that exist with --stage (storage, base, packages, etc, homes, verify)',
+      hint: 'choose the stages that exist with --stage (storage, base, packages, etc, homes, boot, verify)',
     });
   }
   if (system.length === 0) return plan;
   if (!o.stages.includes('storage')) await checkTarget(runner, plan.target, o.stages);
   const ctx: SystemPlanContext = { manifest: m, target: plan.target, hostDir: dirname(resolve(file)), mirrors: o.mirrors, cacheDir: o.cacheDir, inputs: o.inputs ?? {} };
-  const steps: Step[] = systemSteps(ctx, o.stages, { cli: selfArgv(), strict: o.strict, repo: resolve(ctx.hostDir, '../..') });
+  const storage = buildPlanContext(m, plan.disks, new Set());
+  const boot = { disks: plan.disks, devicePath: (id: string) => storage.devicePath(id) };
+  const steps: Step[] = systemSteps(ctx, o.stages, { cli: selfArgv(), strict: o.strict, repo: resolve(ctx.hostDir, '../..'), boot });
   const last = plan.steps.at(-1)?.id;
   const first = new Set(steps.filter((s) => s.after.length === 0).map((s) => s.id));
   return { ...plan, steps: [...plan.steps, ...steps.map((s) => (last && first.has(s.id) ? { ...s, after: [last] } : s))] };

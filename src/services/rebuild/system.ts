@@ -10,13 +10,14 @@ import type { Step } from '../../core/plan/types.ts';
 import { planBase, planPackages } from '../../providers/system/apt/stage.ts';
 import { planEtc } from '../../providers/system/etc/stage.ts';
 import { planHomes } from '../../providers/system/dotfiles/stage.ts';
+import { planBoot, type BootDisks } from '../../providers/system/boot/stage.ts';
 import { SYSTEM_STAGES, type SystemPlanContext, type SystemStage } from '../../providers/types.ts';
 
 export const ALL_STAGES = ['storage', ...SYSTEM_STAGES, 'verify'] as const;
 export type Stage = (typeof ALL_STAGES)[number];
 
 /** Stages that are planned in this version; the others are refused by name, never skipped silently. */
-const PLANNED: ReadonlySet<Stage> = new Set<Stage>(['storage', 'base', 'packages', 'etc', 'homes', 'verify']);
+const PLANNED: ReadonlySet<Stage> = new Set<Stage>(['storage', 'base', 'packages', 'etc', 'homes', 'boot', 'verify']);
 
 /** --stage a,b,…: known names, in rebuild order; absent: every stage. */
 export function parseStages(value: string | undefined): Stage[] {
@@ -37,6 +38,8 @@ export interface SystemStepsOptions {
   readonly cli: readonly string[];
   /** The manifest repository (the etc stage checks /etc out of it). */
   readonly repo: string;
+  /** The rebuilt disks (the boot stage installs GRUB onto them); empty without the storage stage. */
+  readonly boot?: BootDisks;
   readonly strict: boolean;
 }
 
@@ -76,16 +79,17 @@ const mountSteps = (ctx: SystemPlanContext): { up: Step[]; down: Step[] } => {
 export function systemSteps(ctx: SystemPlanContext, stages: readonly Stage[], o: SystemStepsOptions): Step[] {
   const parts: Step[][] = [];
   if (stages.includes('base')) parts.push(planBase(ctx));
-  const chrootStages = stages.filter((s) => s === 'packages');
-  if (chrootStages.length > 0) {
-    const { up, down } = mountSteps(ctx);
-    parts.push(up);
-    if (stages.includes('packages')) parts.push(planPackages(ctx, o.cli, o.strict));
-    parts.push(down);
-  }
+  const middle: Step[][] = [];
+  if (stages.includes('packages')) middle.push(planPackages(ctx, o.cli, o.strict));
   // /etc after the packages: their postinst scripts have run, the captured files win.
-  if (stages.includes('etc')) parts.push(planEtc(ctx, o.repo, o.cli));
-  if (stages.includes('homes')) parts.push(planHomes(ctx, o.cli));
+  if (stages.includes('etc')) middle.push(planEtc(ctx, o.repo, o.cli));
+  if (stages.includes('homes')) middle.push(planHomes(ctx, o.cli));
+  if (stages.includes('boot')) middle.push(planBoot(ctx, o.cli, o.boot ?? { disks: {}, devicePath: () => '' }));
+  // The chroot needs /dev, /proc, /sys (and the cache, the mirrors) for apt and for the boot tools.
+  if (stages.includes('packages') || stages.includes('boot')) {
+    const { up, down } = mountSteps(ctx);
+    parts.push(up, ...middle, down);
+  } else parts.push(...middle);
   return chain(parts);
 }
 
