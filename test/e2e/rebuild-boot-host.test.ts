@@ -1,9 +1,10 @@
 // The whole machine, rebuilt and booted — the layout this host's kernel can hold natively (GPT,
 // BIOS boot partition, ext4 root; LUKS/LVM/md need the guest). A Debian 12 system is installed
 // on loop disk A (mmdebstrap with a kernel and GRUB), with a serial console, a changed conffile
-// and a user with dotfiles; it is captured with --commit; A is detached (the machine's disk is
-// gone); the CLI rebuilds it onto blank loop disk B with every stage that exists (storage, base,
-// packages, etc, homes, boot, verify); then qemu boots B's image with SeaBIOS to a login prompt.
+// and a user with a password; it is captured with --commit and --secrets-out (age); A is
+// detached (the machine's disk is gone); plain `sysmanifest rebuild MANIFEST` rebuilds it onto
+// blank loop disk B with every stage (storage, base, packages, etc, users, homes, boot, verify);
+// then qemu boots B's image with SeaBIOS to a login prompt.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,7 +32,12 @@ function installOriginal(root: string): void {
     .replace(/^GRUB_TIMEOUT=.*$/m, 'GRUB_TIMEOUT=1');
   writeFileSync(join(root, 'etc/default/grub'), grub);
   writeFileSync(join(root, 'etc/issue'), 'rebuilt by sysmanifest \\n \\l\n');
+  // A user with a password, and root's: their hashes go only into the age-encrypted archive.
+  sh(['chroot', root, 'useradd', '--create-home', '--uid', '1000', '--shell', '/bin/bash', 'alice']);
+  sh(['chroot', root, 'chpasswd'], 'alice:correct horse\nroot:battery staple\n');
 }
+
+const shadowLine = (root: string, user: string): string => readFileSync(join(root, 'etc/shadow'), 'utf8').split('\n').find((l) => l.startsWith(`${user}:`))!;
 
 test('rebuild every stage onto a blank disk, then boot it (BIOS, GPT, ext4)', { skip, timeout: 30 * 60_000 }, async (t) => {
   mkdirSync(CACHE, { recursive: true });
@@ -44,8 +50,13 @@ test('rebuild every stage onto a blank disk, then boot it (BIOS, GPT, ext4)', { 
   installOriginal(rootA);
   const install = (Date.now() - t0) / 1000;
 
+  const original = { alice: shadowLine(rootA, 'alice'), root: shadowLine(rootA, 'root') };
+  const key = join(lab.dir, 'age.key');
+  sh(['age-keygen', '-o', key]);
+  const recipient = sh(['age-keygen', '-y', key]).trim();
+  const secrets = join(lab.dir, 'secrets.age');
   const repo = join(lab.dir, 'repo');
-  const cap = cli(['capture', '--commit', '--root', rootA, '--disk', a.path, '--repo', repo, '--host', 'booty']);
+  const cap = cli(['capture', '--commit', '--root', rootA, '--disk', a.path, '--repo', repo, '--host', 'booty', '--secrets-out', secrets, '--secrets-recipient', recipient]);
   assert.equal(cap.status, 0, cap.stderr);
   const manifest = join(repo, 'hosts/booty/manifest.yaml');
   assert.match(readFileSync(manifest, 'utf8'), /loader: grub/);
@@ -55,12 +66,16 @@ test('rebuild every stage onto a blank disk, then boot it (BIOS, GPT, ext4)', { 
   const b = lab.disk(3 * 2 ** 30, { name: 'rebuilt' });
   const target = join(lab.dir, 'target');
   t0 = Date.now();
-  const r = cli(['rebuild', manifest, '--stage', 'storage,base,packages,etc,homes,boot,verify', '--map', `disk0=${b.path}`, '--target', target, '--state', join(lab.dir, 'state'), '--cache', CACHE, '--yes']);
+  // Plain `rebuild MANIFEST`: every stage, in order.
+  const r = cli(['rebuild', manifest, '--map', `disk0=${b.path}`, '--target', target, '--state', join(lab.dir, 'state'), '--cache', CACHE, '--secrets', secrets, '--identity', key, '--yes']);
   const rebuild = (Date.now() - t0) / 1000;
   assert.equal(r.status, 0, `${r.stdout.slice(-4000)}\n${r.stderr}`);
   assert.match(r.stdout, /verify: the disks match the manifest/);
   assert.match(readFileSync(join(target, 'boot/grub/grub.cfg'), 'utf8'), new RegExp(`root=UUID=${ROOT_UUID}`), 'root= from the identity map, not the live /dev');
   assert.equal(readFileSync(join(target, 'etc/issue'), 'utf8'), 'rebuilt by sysmanifest \\n \\l\n');
+  assert.equal(shadowLine(target, 'alice'), original.alice, 'alice\'s password hash, from the secrets archive');
+  assert.equal(shadowLine(target, 'root'), original.root, 'root\'s password hash');
+  assert.ok(!readFileSync(manifest, 'utf8').includes(original.alice.split(':')[1]!), 'no hash in the manifest');
   // update-initramfs is back (no diversion left), one initramfs per kernel, built in the boot stage.
   assert.equal(sh(['chroot', target, 'dpkg-divert', '--list', '/usr/sbin/update-initramfs']), '');
   const initrds = sh(['find', join(target, 'boot'), '-maxdepth', '1', '-name', 'initrd.img-*']).trim().split('\n');

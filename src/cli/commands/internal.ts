@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { text } from 'node:stream/consumers';
 import { hostMutatingRunner } from '../../core/runner/exec.ts';
 import { aptApply, parseSpec } from '../../services/rebuild/apt-apply.ts';
-import { etcApply } from '../../services/rebuild/etc-apply.ts';
+import { etcApply, lockUnset } from '../../services/rebuild/etc-apply.ts';
 import { dotfilesApply, parseDotfilesSpec } from '../../services/rebuild/dotfiles-apply.ts';
 import { grubConfig, initramfsBuild, type GrubConfigSpec } from '../../services/rebuild/boot-apply.ts';
 import { collect } from './common.ts';
@@ -65,5 +65,13 @@ export function registerInternal(program: Command, out: Out): void {
       }
       await grubConfig(hostMutatingRunner(), o.target, spec);
       out('GRUB configuration written\n');
+    });
+  internal
+    .command('lock-unset')
+    .description('lock every account of the target that has no password hash of its own')
+    .requiredOption('--target <dir>', 'the target tree')
+    .action(async (o: { target: string }) => {
+      const locked = await lockUnset(hostMutatingRunner(), o.target);
+      out(locked.length ? `locked (no password hash restored; set one with passwd NAME): ${locked.join(' ')}\n` : 'every account has its password hash\n');
     });
 }

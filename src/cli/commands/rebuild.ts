@@ -132,13 +132,15 @@ export function registerRebuild(program: Command, out: Out): void {
     .option('--cache <dir>', 'apt archive cache shared by every stage and every attempt', DEFAULT_CACHE)
     .option('--strict', 'a manual package the mirror no longer has is an error (default: reported, the rest installed)')
     .option('--dotfiles-from <dir>', 'clone each user\'s dotfiles from DIR/USER (a repository or a bundle) instead of its remote')
+    .option('--secrets <file>', 'the age-encrypted secrets archive of capture --secrets-out (password hashes, host keys …)')
+    .option('--identity <keyfile>', 'the age identity that decrypts --secrets')
     .option('--key-file <file>', 'read the LUKS passphrase from this file (its exact bytes) instead of asking')
     .option('--yes', 'do not ask for confirmation')
     .option('--resume', 'continue an interrupted rebuild after its last completed step')
     .option('--state <dir>', 'where the plan and the journal are kept', DEFAULT_STATE_DIR)
     .option('--json', 'progress as JSON lines')
     .option('--log-commands <file>', 'write every command the rebuild runs to FILE, one JSON line each: argv, start and duration in ms, exit code (never stdin)')
-    .action(async (file: string, o: PlanFlags & { stage?: string; mirror: string[]; cache: string; strict?: boolean; dotfilesFrom?: string; keyFile?: string; yes?: boolean; resume?: boolean; state: string; logCommands?: string }) => {
+    .action(async (file: string, o: PlanFlags & { stage?: string; mirror: string[]; cache: string; strict?: boolean; dotfilesFrom?: string; secrets?: string; identity?: string; keyFile?: string; yes?: boolean; resume?: boolean; state: string; logCommands?: string }) => {
       const stages = parseStages(o.stage);
       setInterruptHint(`the journal in ${o.state} says which steps finished: continue with sysmanifest rebuild ${file}${o.stage ? ` --stage ${o.stage}` : ''} --resume (with the same --map/--wipe/--grow/--mirror)`);
       const tty = process.stdout.isTTY === true && !o.json;
@@ -147,7 +149,7 @@ export function registerRebuild(program: Command, out: Out): void {
         const r = await rebuild(
           o.logCommands ? loggingMutatingRunner(hostMutatingRunner(), o.logCommands) : hostMutatingRunner(),
           file,
-          { maps: o.map.map(parseMapOption), wipe: o.wipe, grow: o.grow, target: o.target, stateDir: o.state, resume: o.resume === true, stages, mirrors: o.mirror, cacheDir: o.cache, strict: o.strict === true, inputs: o.dotfilesFrom ? { dotfiles: resolve(o.dotfilesFrom) } : {} },
+          { maps: o.map.map(parseMapOption), wipe: o.wipe, grow: o.grow, target: o.target, stateDir: o.state, resume: o.resume === true, stages, mirrors: o.mirror, cacheDir: o.cache, strict: o.strict === true, inputs: { ...(o.dotfilesFrom ? { dotfiles: resolve(o.dotfilesFrom) } : {}), ...(o.secrets ? { secrets: resolve(o.secrets) } : {}), ...(o.identity ? { identity: resolve(o.identity) } : {}) } },
           {
             confirm: async (plan) => {
               if (!o.json) out(renderPlan(plan));

@@ -97,3 +97,16 @@ export async function etcApply(target: string): Promise<EtcApplyResult> {
   await rm(metaAt.path, { force: true });
   return { applied, removed, unknownOwners: [...unknown].sort() };
 }
+
+/**
+ * Accounts whose shadow line has no hash of their own ("x": pwconv's placeholder for an
+ * account restored without its hash) are locked with usermod --lock in the target. Returns
+ * their names.
+ */
+export async function lockUnset(runner: import('../../core/runner/types.ts').MutatingRunner, target: string): Promise<string[]> {
+  const shadow = await new RootFs(target).resolve('/etc/shadow');
+  if (!shadow || shadow.stat.type !== 'file') return [];
+  const names = (await readFile(shadow.path, 'utf8')).split('\n').map((l) => l.split(':')).filter((f) => f.length > 2 && f[1] === 'x' && /^[a-z_][a-z0-9_-]*\$?$/.test(f[0]!)).map((f) => f[0]!);
+  for (const n of names) await runner.mutate(['chroot', target, 'usermod', '--lock', n]);
+  return names;
+}

@@ -11,13 +11,14 @@ import { planBase, planPackages } from '../../providers/system/apt/stage.ts';
 import { planEtc } from '../../providers/system/etc/stage.ts';
 import { planHomes } from '../../providers/system/dotfiles/stage.ts';
 import { planBoot, type BootDisks } from '../../providers/system/boot/stage.ts';
+import { planUsers } from '../../providers/system/secrets/stage.ts';
 import { SYSTEM_STAGES, type SystemPlanContext, type SystemStage } from '../../providers/types.ts';
 
 export const ALL_STAGES = ['storage', ...SYSTEM_STAGES, 'verify'] as const;
 export type Stage = (typeof ALL_STAGES)[number];
 
 /** Stages that are planned in this version; the others are refused by name, never skipped silently. */
-const PLANNED: ReadonlySet<Stage> = new Set<Stage>(['storage', 'base', 'packages', 'etc', 'homes', 'boot', 'verify']);
+const PLANNED: ReadonlySet<Stage> = new Set<Stage>([...ALL_STAGES]);
 
 /** --stage a,b,…: known names, in rebuild order; absent: every stage. */
 export function parseStages(value: string | undefined): Stage[] {
@@ -83,6 +84,7 @@ export function systemSteps(ctx: SystemPlanContext, stages: readonly Stage[], o:
   if (stages.includes('packages')) middle.push(planPackages(ctx, o.cli, o.strict));
   // /etc after the packages: their postinst scripts have run, the captured files win.
   if (stages.includes('etc')) middle.push(planEtc(ctx, o.repo, o.cli));
+  if (stages.includes('users')) middle.push(planUsers(ctx, o.cli));
   if (stages.includes('homes')) middle.push(planHomes(ctx, o.cli));
   if (stages.includes('boot')) middle.push(planBoot(ctx, o.cli, o.boot ?? { disks: {}, devicePath: () => '' }));
   // The chroot needs /dev, /proc, /sys (and the cache, the mirrors) for apt and for the boot tools.
