@@ -8,6 +8,7 @@ import { registerDiff } from './commands/diff.ts';
 import { registerSchedule } from './commands/schedule.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerInventory } from './commands/inventory.ts';
+import { registerMirror } from './commands/mirror.ts';
 import { installSignalHandlers } from './interrupt.ts';
 import { registerRebuild } from './commands/rebuild.ts';
 import { registerShow } from './commands/show.ts';
@@ -28,6 +29,7 @@ export function buildProgram(out: Out = (s) => process.stdout.write(printable(s,
   registerDiff(program, out);
   registerSchedule(program, out);
   registerStatus(program, out);
+  registerMirror(program, out);
   // commander exits through exitOverride only for the program itself; subcommands inherit it here.
   for (const c of program.commands) c.exitOverride();
   return program;

@@ -1,0 +1,67 @@
+// The signed metadata of each suite, kept exactly as the archive serves it: InRelease (and
+// Release + Release.gpg when the archive has them), and the Packages indexes the Release file
+// lists for the needed components and architectures, byte for byte so that their hashes
+// match. InRelease is verified with gpgv(1) against the archive keyring before anything it
+// lists is trusted; the text gpgv writes out (--output) is what is parsed.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserError } from '../../core/errors.ts';
+import type { MutatingRunner } from '../../core/runner/types.ts';
+import { downloadBatch, downloadUnverified, type Download } from './fetch.ts';
+import { hasFile, linkByHash, place } from './layout.ts';
+import { byHashPath, indexFilesFor, parseRelease, type Release } from './release.ts';
+import type { MirrorSuite } from './sources.ts';
+
+export interface SuiteResult {
+  readonly suite: string;
+  readonly release: Release;
+  /** Index files downloaded this run (0 when the mirror already had them). */
+  readonly downloaded: number;
+  readonly reused: number;
+}
+
+async function verify(runner: MutatingRunner, keyring: string, argv: readonly string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+  const r = await runner.mutate(['gpgv', '--keyring', keyring, ...argv], { okExitCodes: [1, 2] });
+  return { ok: r.exitCode === 0, stdout: r.stdout, stderr: r.stderr };
+}
+
+const readOptional = (p: string): Promise<string | undefined> => readFile(p, 'utf8').catch(() => undefined);
+
+/** Fetches, verifies and places one suite's metadata; returns its parsed Release file. */
+export async function mirrorSuite(runner: MutatingRunner, dir: string, s: MirrorSuite, architectures: readonly string[], keyring: string): Promise<SuiteResult> {
+  const rel = `dists/${s.suite}`;
+  const base = `${s.uri}/${rel}`;
+  const inRelease = await downloadUnverified(runner, dir, `${base}/InRelease`, `${rel}/InRelease`);
+  const v = await verify(runner, keyring, ['--output', '-', inRelease!]);
+  if (!v.ok) {
+    throw new UserError('REFUSED', `${base}/InRelease: its signature could not be verified with ${keyring}: ${v.stderr.trim().split('\n').slice(-2).join(' / ')}`, {
+      hint: 'a release newer than this host knows needs a newer debian-archive-keyring (or pass --keyring FILE with the archive\'s key)',
+    });
+  }
+  const release = parseRelease(v.stdout, `${base}/InRelease`);
+  if (release.codename !== undefined && release.codename !== s.suite && release.suite !== s.suite) {
+    throw new UserError('REFUSED', `${base}/InRelease is for ${release.codename} (${release.suite ?? 'no suite'}), not ${s.suite}`, { hint: 'the mirror URL serves another release under this name' });
+  }
+
+  const indexes = indexFilesFor(release, s.suite, s.components, architectures, s.kind === 'extra');
+  const missing: Download[] = [];
+  for (const f of indexes) {
+    if (!(await hasFile(join(dir, rel, f.path), f.size, f.sha256))) missing.push({ url: `${base}/${f.path}`, path: `${rel}/${f.path}`, size: f.size, sha256: f.sha256 });
+  }
+  await downloadBatch(runner, dir, missing);
+  if (release.acquireByHash) for (const f of indexes) await linkByHash(join(dir, rel, f.path), join(dir, rel, byHashPath(f)));
+
+  // Release and Release.gpg are what older clients read; InRelease says the same (the text
+  // gpgv writes out is the Release file byte for byte at Debian). Unchanged: not downloaded again.
+  if ((await readOptional(join(dir, rel, 'Release'))) !== v.stdout) {
+    const plain = await downloadUnverified(runner, dir, `${base}/Release`, `${rel}/Release`, true);
+    const sig = plain && (await downloadUnverified(runner, dir, `${base}/Release.gpg`, `${rel}/Release.gpg`, true));
+    if (plain && sig && (await verify(runner, keyring, [sig, plain])).ok && (await readFile(plain, 'utf8')) === v.stdout) {
+      await place(plain, join(dir, rel, 'Release'));
+      await place(sig, join(dir, rel, 'Release.gpg'));
+    }
+  }
+  // InRelease last: until it is in place, the suite's old state stays consistent.
+  await place(inRelease!, join(dir, rel, 'InRelease'));
+  return { suite: s.suite, release, downloaded: missing.length, reused: indexes.length - missing.length };
+}
