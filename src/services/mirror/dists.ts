@@ -18,6 +18,8 @@ export interface SuiteResult {
   /** Index files downloaded this run (0 when the mirror already had them). */
   readonly downloaded: number;
   readonly reused: number;
+  /** Why Release/Release.gpg are not in the mirror, when they are not (apt reads InRelease). */
+  readonly note?: string;
 }
 
 async function verify(runner: MutatingRunner, keyring: string, argv: readonly string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
@@ -53,15 +55,21 @@ export async function mirrorSuite(runner: MutatingRunner, dir: string, s: Mirror
 
   // Release and Release.gpg are what older clients read; InRelease says the same (the text
   // gpgv writes out is the Release file byte for byte at Debian). Unchanged: not downloaded again.
+  // A pair that does not verify, or says something else than InRelease (a stale proxy
+  // cache serves one now and then), is left out: apt would refuse it too.
+  let note: string | undefined;
   if ((await readOptional(join(dir, rel, 'Release'))) !== v.stdout) {
     const plain = await downloadUnverified(runner, dir, `${base}/Release`, `${rel}/Release`, true);
     const sig = plain && (await downloadUnverified(runner, dir, `${base}/Release.gpg`, `${rel}/Release.gpg`, true));
-    if (plain && sig && (await verify(runner, keyring, [sig, plain])).ok && (await readFile(plain, 'utf8')) === v.stdout) {
+    if (!plain || !sig) note = `${base}: no Release/Release.gpg (InRelease only)`;
+    else if ((await readFile(plain, 'utf8')) !== v.stdout) note = `${base}/Release differs from what InRelease signs: left out`;
+    else if (!(await verify(runner, keyring, [sig, plain])).ok) note = `${base}/Release.gpg does not verify Release: left out`;
+    else {
       await place(plain, join(dir, rel, 'Release'));
       await place(sig, join(dir, rel, 'Release.gpg'));
     }
   }
   // InRelease last: until it is in place, the suite's old state stays consistent.
   await place(inRelease!, join(dir, rel, 'InRelease'));
-  return { suite: s.suite, release, downloaded: missing.length, reused: indexes.length - missing.length };
+  return { suite: s.suite, release, downloaded: missing.length, reused: indexes.length - missing.length, ...(note === undefined ? {} : { note }) };
 }

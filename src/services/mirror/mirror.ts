@@ -42,6 +42,8 @@ export interface MirrorResult {
   /** Manual packages no suite of the mirror has: a rebuild will report them too. */
   readonly missing: readonly string[];
   readonly skipped: readonly string[];
+  /** Things the user may want to know (a Release.gpg left out). */
+  readonly notes: readonly string[];
   readonly dirBytes: number;
   readonly ms: number;
 }
@@ -97,10 +99,12 @@ export async function mirrorManifest(runner: MutatingRunner, file: string, o: Mi
   const step = reporter(onEvent, t0);
 
   let indexesDownloaded = 0;
+  const notes: string[] = [];
   const total = plan.suites.length + 1;
   for (const [i, s] of plan.suites.entries()) {
     const r = await step(`dists:${s.suite}`, `Release files and ${s.components.join(' ')} indexes of ${s.suite} from ${s.uri}`, [i, total], () => mirrorSuite(runner, dir, s, plan.architectures, o.keyring));
     indexesDownloaded += r.downloaded;
+    if (r.note) notes.push(r.note);
   }
 
   // Two views: the release suite alone (what `mmdebstrap SUITE TARGET file://DIR` reads) and
@@ -142,6 +146,7 @@ export async function mirrorManifest(runner: MutatingRunner, file: string, o: Mi
     pruned,
     missing,
     skipped: plan.skipped,
+    notes,
     dirBytes: await treeBytes(dir),
     ms: performance.now() - t0,
   };
