@@ -32,6 +32,9 @@ export async function prepareOutDir(dir: string): Promise<void> {
     }
   }
   await mkdir(join(dir, PARTIAL, 'files'), { recursive: true });
+  // Claimed at once, so that a run interrupted before the end can be resumed into the same
+  // directory; `complete` turns true only when the mirror is whole.
+  if (!(await stat(join(dir, MARKER)).catch(() => undefined))) await writeAtomically(join(dir, MARKER), `${JSON.stringify({ format: 1, complete: false })}\n`);
 }
 
 export async function sha256File(path: string): Promise<string> {

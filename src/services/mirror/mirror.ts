@@ -104,7 +104,7 @@ export async function mirrorManifest(runner: MutatingRunner, file: string, o: Mi
   for (const [i, s] of plan.suites.entries()) {
     const r = await step(`dists:${s.suite}`, `Release files and ${s.components.join(' ')} indexes of ${s.suite} from ${s.uri}`, [i, total], () => mirrorSuite(runner, dir, s, plan.architectures, o.keyring));
     indexesDownloaded += r.downloaded;
-    if (r.note) notes.push(r.note);
+    notes.push(...r.notes);
   }
 
   // Two views: the release suite alone (what `mmdebstrap SUITE TARGET file://DIR` reads) and
@@ -132,7 +132,7 @@ export async function mirrorManifest(runner: MutatingRunner, file: string, o: Mi
 
   const pruned = await prunePool(dir, new Set(needed.map((f) => f.path)));
   await writeAtomically(join(dir, SOURCES_FILE), mirrorSourcesText(dir, plan.suites, o.keyring));
-  const meta = { format: 1, codename: plan.codename, architectures: plan.architectures, variant: o.variant, include: o.include, recommends: o.recommends, keyring: o.keyring, suites: plan.suites, manual: plan.manual, missing, skipped: plan.skipped, debs: needed.length };
+  const meta = { format: 1, complete: true, codename: plan.codename, architectures: plan.architectures, variant: o.variant, include: o.include, recommends: o.recommends, keyring: o.keyring, suites: plan.suites, manual: plan.manual, missing, skipped: plan.skipped, debs: needed.length };
   await writeAtomically(join(dir, MARKER), `${JSON.stringify(meta, null, 2)}\n`);
   await removePartial(dir);
   return {
