@@ -20,8 +20,8 @@ export function checkOutDir(dir: string): void {
   }
 }
 
-/** Creates DIR, or accepts it when it is empty or a mirror made by this command. */
-export async function prepareOutDir(dir: string): Promise<void> {
+/** Creates DIR, or accepts it when it is empty or a mirror made by this command; true when this run created it. */
+export async function prepareOutDir(dir: string): Promise<boolean> {
   checkOutDir(dir);
   const s = await stat(dir).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
   if (s !== undefined) {
@@ -35,6 +35,19 @@ export async function prepareOutDir(dir: string): Promise<void> {
   // Claimed at once, so that a run interrupted before the end can be resumed into the same
   // directory; `complete` turns true only when the mirror is whole.
   if (!(await stat(join(dir, MARKER)).catch(() => undefined))) await writeAtomically(join(dir, MARKER), `${JSON.stringify({ format: 1, complete: false })}\n`);
+  return s === undefined;
+}
+
+/**
+ * After a failure: downloads in flight are dropped; a directory this run created and that
+ * holds nothing yet (no dists/, no pool/) is removed, so a refused manifest leaves no trace.
+ * What was downloaded stays, for the rerun to reuse.
+ */
+export async function cleanUpAfterFailure(dir: string, created: boolean): Promise<void> {
+  await removePartial(dir);
+  if (!created) return;
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  if (entries.every((e) => e === MARKER)) await rm(dir, { recursive: true, force: true });
 }
 
 export async function sha256File(path: string): Promise<string> {

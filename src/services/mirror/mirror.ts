@@ -12,9 +12,9 @@ import type { MutatingRunner } from '../../core/runner/types.ts';
 import { requests, type Variant } from './apt-request.ts';
 import { mirrorSuite } from './dists.ts';
 import { APT_HELPER, downloadBatch, type Download } from './fetch.ts';
-import { hasFile, MARKER, prepareOutDir, prunePool, removePartial, SOURCES_FILE, treeBytes, writeAtomically } from './layout.ts';
+import { cleanUpAfterFailure, hasFile, MARKER, prepareOutDir, prunePool, removePartial, SOURCES_FILE, treeBytes, writeAtomically } from './layout.ts';
 import { resolve } from './resolve.ts';
-import { planSources, type MirrorSuite, type SourceOverrides } from './sources.ts';
+import { planSources, type MirrorSuite, type SourceOverrides, type SourcePlan } from './sources.ts';
 import { unionByPath, type PoolFile } from './uris.ts';
 import { mirrorSourcesText } from './sources-file.ts';
 
@@ -94,7 +94,16 @@ export async function mirrorManifest(runner: MutatingRunner, file: string, o: Mi
   const t0 = performance.now();
   const plan = planSources(await loadManifest(file), file, o);
   await preflight(runner, o.keyring);
-  await prepareOutDir(o.out);
+  const created = await prepareOutDir(o.out);
+  try {
+    return await build(runner, plan, o, onEvent, t0);
+  } catch (e) {
+    await cleanUpAfterFailure(o.out, created);
+    throw e;
+  }
+}
+
+async function build(runner: MutatingRunner, plan: SourcePlan, o: MirrorOptions, onEvent: (e: ApplyEvent) => void, t0: number): Promise<MirrorResult> {
   const dir = o.out;
   const step = reporter(onEvent, t0);
 

@@ -104,7 +104,7 @@ export function planSources(m: Manifest, file: string, overrides: SourceOverride
       bySuite.set(suite, entry);
     }
   }
-  if (bySuite.size === 0) {
+  if ((m.packages?.sources ?? []).length === 0) {
     bySuite.set(codename, { uri: DEFAULT_ARCHIVE, components: new Set(['main']) });
     bySuite.set(`${codename}-updates`, { uri: DEFAULT_ARCHIVE, components: new Set(['main']) });
     bySuite.set(`${codename}-security`, { uri: DEFAULT_SECURITY, components: new Set(['main']) });
