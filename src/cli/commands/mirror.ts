@@ -59,6 +59,7 @@ export function registerMirror(program: Command, out: Out): void {
         out(`downloaded ${r.downloaded} package(s) (${MiB(r.downloadedBytes)}) and ${r.indexesDownloaded} index file(s); reused ${r.debs - r.downloaded}; removed ${r.pruned} no longer needed; ${(r.ms / 1000).toFixed(1)} s\n`);
         for (const m of r.missing) out(`  not in the archive (a rebuild will report it): ${m}\n`);
         for (const s of r.skipped) out(`  not mirrored: ${s}\n`);
+        for (const n of r.notes) out(`  note: ${n}\n`);
         out(`use: sysmanifest rebuild ${file} --mirror file://${dir}   (apt sources for it: ${dir}/${SOURCES_FILE})\n`);
       } catch (e) {
         progress.done();
