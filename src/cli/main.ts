@@ -9,6 +9,7 @@ import { registerSchedule } from './commands/schedule.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerInventory } from './commands/inventory.ts';
 import { registerInternal } from './commands/internal.ts';
+import { registerMirror } from './commands/mirror.ts';
 import { installSignalHandlers } from './interrupt.ts';
 import { registerRebuild } from './commands/rebuild.ts';
 import { registerSecrets } from './commands/secrets.ts';
@@ -32,6 +33,7 @@ export function buildProgram(out: Out = (s) => process.stdout.write(printable(s,
   registerStatus(program, out);
   registerSecrets(program, out);
   registerInternal(program, out);
+  registerMirror(program, out);
   // commander exits through exitOverride only for the program itself; subcommands inherit it here.
   for (const c of program.commands) c.exitOverride();
   return program;
