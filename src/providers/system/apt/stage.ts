@@ -141,7 +141,8 @@ export function planPackages(ctx: SystemPlanContext, cli: readonly string[], str
     steps.push({ id: `packages:arch:${a}`, stage: 'packages', title: `foreign architecture ${a}`, argv: chroot(ctx, 'dpkg', '--add-architecture', a), risk: 'create', after: [last] });
     last = `packages:arch:${a}`;
   }
-  steps.push({ id: 'packages:update', stage: 'packages', title: 'apt-get update', argv: chroot(ctx, 'apt-get', 'update'), risk: 'create', after: [last, 'packages:policy-rc.d:mode'] });
+  // No translations: a partial mirror (sysmanifest mirror) has none, and the install needs none.
+  steps.push({ id: 'packages:update', stage: 'packages', title: 'apt-get update', argv: chroot(ctx, 'apt-get', '-o', 'Acquire::Languages=none', 'update'), risk: 'create', after: [last, 'packages:policy-rc.d:mode'] });
   const manual = [...(p.manual ?? [])];
   const held = [...(p.held ?? [])];
   steps.push({
