@@ -17,8 +17,9 @@ import { provider as dnf } from './system/dnf/index.ts';
 import { provider as boot } from './system/boot/index.ts';
 import { provider as etc } from './system/etc/index.ts';
 import { provider as dotfiles } from './system/dotfiles/index.ts';
+import { provider as users } from './system/users/index.ts';
 
 export const storageProviders: readonly StorageProvider[] = [disks, mdraid, luks, lvm, ext, xfs, btrfs, vfat, swap, mounts];
 
 // apt, pacman and dnf each contribute `packages` only when their database exists under the root.
-export const systemProviders: readonly SystemProvider[] = [apt, pacman, dnf, etc, dotfiles, boot];
+export const systemProviders: readonly SystemProvider[] = [apt, pacman, dnf, etc, users, dotfiles, boot];

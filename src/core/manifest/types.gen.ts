@@ -70,6 +70,7 @@ export interface Manifest {
   mounts?: Mounts;
   boot?: Boot;
   packages?: Packages;
+  users?: Accounts;
   repos?: Repos;
   datasets?: Dataset[];
 }
@@ -1556,6 +1557,86 @@ export interface FlatpakRemote {
    * gpg-verify= of the remote (absent: flatpak’s default, true).
    */
   gpgVerify?: boolean;
+}
+/**
+ * Local users and groups, read from the captured system's /etc/passwd (passwd(5)) and /etc/group (group(5)); never from shadow(5) or gshadow(5): password hashes, locks and ageing are secrets and travel in the encrypted secrets archive. Both lists are sorted by name (names are the identity and are unique; ids may be shared, and an id change is then a one-line diff). `system` follows the captured /etc/login.defs: an account is a human one when its id lies in UID_MIN..UID_MAX (groups: GID_MIN..GID_MAX), Debian's defaults 1000..60000 when login.defs does not set them; every other account (root, 1..999, nobody 65534) is a system account. When a name appears twice in a file, the first entry is recorded (the one getpwnam(3) and the shadow tools find) and the later one is listed in `unsupported`. Two accounts with one id are legal and recorded as they are (useradd -o).
+ */
+export interface Accounts {
+  /**
+   * @maxItems 100000
+   */
+  groups: Group[];
+  /**
+   * @maxItems 100000
+   */
+  users: User[];
+  /**
+   * Lines of passwd/group that are not recreated, and why (a name useradd does not take, a duplicate name, a NIS +/- line, a malformed line, a group member without an account). Never the line itself: a passwd line may hold a password hash.
+   *
+   * @maxItems 100000
+   */
+  unsupported?: AccountUnsupported[];
+}
+export interface Group {
+  /**
+   * A user or group name as upstream shadow's useradd/groupadd take it (chkname.c): [A-Za-z0-9_.][A-Za-z0-9_.-]*, optionally ending in $ (Samba machine accounts), not only digits (chown and find would read it as an id), not . or .., at most 32 characters. Debian's stricter NAME_REGEX (adduser.conf, ^[a-z][-a-z0-9_]*\$?$) is a subset; Debian's shadow accepts still more, which is listed in `unsupported`.
+   */
+  name: string;
+  /**
+   * A uid or gid: 0 .. 2^32-2 (2^32-1 is (uid_t)-1, "no id", and refused by useradd).
+   */
+  gid: number;
+  /**
+   * A system group (gid outside GID_MIN..GID_MAX of the captured login.defs).
+   */
+  system: boolean;
+}
+export interface User {
+  /**
+   * A user or group name as upstream shadow's useradd/groupadd take it (chkname.c): [A-Za-z0-9_.][A-Za-z0-9_.-]*, optionally ending in $ (Samba machine accounts), not only digits (chown and find would read it as an id), not . or .., at most 32 characters. Debian's stricter NAME_REGEX (adduser.conf, ^[a-z][-a-z0-9_]*\$?$) is a subset; Debian's shadow accepts still more, which is listed in `unsupported`.
+   */
+  name: string;
+  /**
+   * A uid or gid: 0 .. 2^32-2 (2^32-1 is (uid_t)-1, "no id", and refused by useradd).
+   */
+  uid: number;
+  /**
+   * A uid or gid: 0 .. 2^32-2 (2^32-1 is (uid_t)-1, "no id", and refused by useradd).
+   */
+  gid: number;
+  /**
+   * A user or group name as upstream shadow's useradd/groupadd take it (chkname.c): [A-Za-z0-9_.][A-Za-z0-9_.-]*, optionally ending in $ (Samba machine accounts), not only digits (chown and find would read it as an id), not . or .., at most 32 characters. Debian's stricter NAME_REGEX (adduser.conf, ^[a-z][-a-z0-9_]*\$?$) is a subset; Debian's shadow accepts still more, which is listed in `unsupported`.
+   */
+  group?: string;
+  /**
+   * Supplementary groups: the groups whose member list (group(5) field 4) names this user, sorted.
+   *
+   * @maxItems 10000
+   *
+   * Items: A user or group name as upstream shadow's useradd/groupadd take it (chkname.c): [A-Za-z0-9_.][A-Za-z0-9_.-]*, optionally ending in $ (Samba machine accounts), not only digits (chown and find would read it as an id), not . or .., at most 32 characters. Debian's stricter NAME_REGEX (adduser.conf, ^[a-z][-a-z0-9_]*\$?$) is a subset; Debian's shadow accepts still more, which is listed in `unsupported`.
+   */
+  groups: string[];
+  /**
+   * Home directory as passwd has it (a path of the captured system). No `:` or newline (useradd(8) refuses them).
+   */
+  home: string;
+  /**
+   * Login shell as passwd has it; empty means /bin/sh (passwd(5)). No `:` or newline.
+   */
+  shell: string;
+  /**
+   * The GECOS field as passwd has it, commas included (full name, room, phones, other: chfn(1)); passed whole to useradd -c, which refuses `:` and newline.
+   */
+  gecos: string;
+  /**
+   * A system account (uid outside UID_MIN..UID_MAX of the captured login.defs).
+   */
+  system: boolean;
+}
+export interface AccountUnsupported {
+  file: '/etc/passwd' | '/etc/group';
+  line?: number;
+  reason: string;
 }
 export interface Repos {
   etc?: EtcRepo;
