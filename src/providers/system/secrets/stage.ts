@@ -7,10 +7,14 @@
 import type { Step } from '../../../core/plan/types.ts';
 import type { SystemPlanContext } from '../../types.ts';
 import { planSecretsRestore } from './plan.ts';
+import { planUsers as planAccounts } from '../users/plan.ts';
 
 export function planUsers(ctx: SystemPlanContext, cli: readonly string[]): Step[] {
+  // The manifest's own users section (when captured) first: accounts with their captured ids.
+  const accounts = ctx.manifest.users !== undefined ? planAccounts(ctx) : [];
   const steps: Step[] = [
-    { id: 'users:pwconv', stage: 'users', title: 'shadow entries for the restored accounts (pwconv)', argv: ['chroot', ctx.target, 'pwconv'], risk: 'create', after: [] },
+    ...accounts,
+    { id: 'users:pwconv', stage: 'users', title: 'shadow entries for the restored accounts (pwconv)', argv: ['chroot', ctx.target, 'pwconv'], risk: 'create', after: accounts.length ? [accounts.at(-1)!.id] : [] },
     { id: 'users:grpconv', stage: 'users', title: 'gshadow entries for the restored groups (grpconv)', argv: ['chroot', ctx.target, 'grpconv'], risk: 'create', after: ['users:pwconv'] },
   ];
   if (ctx.inputs.secrets !== undefined) steps.push(...planSecretsRestore(ctx, { self: cli, after: ['users:grpconv'] }));
