@@ -23,6 +23,10 @@ export type Packages = {
    */
   manual?: string[];
   /**
+   * apt only, and only when the captured system turns Recommends off: false when the last `APT::Install-Recommends` setting in ROOT/etc/apt/apt.conf and apt.conf.d/* is false/0/no. The packages stage of a rebuild then installs the manual set with --no-install-recommends, and `sysmanifest mirror` leaves the Recommends out. Absent: apt's default (Recommends installed).
+   */
+  installRecommends?: boolean;
+  /**
    * How many installed packages are not in `manual`: apt — marked automatically installed (the length of `apt-mark showauto`); pacman — installed as dependencies (`pacman -Qqd`); dnf — the other installed package names of `rpm -qa` (gpg-pubkey entries excluded). A count only: the set follows from the manual set.
    */
   autoCount?: number;

@@ -118,7 +118,10 @@ async function build(runner: MutatingRunner, plan: SourcePlan, o: MirrorOptions,
 
   // Two views: the release suite alone (what `mmdebstrap SUITE TARGET file://DIR` reads) and
   // every suite (the captured sources pointed at DIR): each may pick other versions.
-  const reqs = requests(o.variant, plan.codename, plan.architecture, o.include, plan.manual, o.recommends);
+  // Recommends as the packages stage will install them: off with --no-recommends or when the
+  // captured system has them off (packages.installRecommends: false).
+  const recommends = o.recommends && plan.recommends;
+  const reqs = requests(o.variant, plan.codename, plan.architecture, o.include, plan.manual, recommends);
   const views: MirrorSuite[][] = [plan.suites.filter((s) => s.kind === 'release'), [...plan.suites]].filter((v, i, all) => i === 0 || v.length !== all[0]!.length);
   const resolved = await step('resolve', `resolve ${o.variant} + ${plan.manual.length} manual package(s) with apt`, [total - 1, total], () =>
     Promise.all(views.map((v) => resolve(runner, dir, v, plan.architectures, o.keyring, reqs))),
@@ -141,7 +144,7 @@ async function build(runner: MutatingRunner, plan: SourcePlan, o: MirrorOptions,
 
   const pruned = await prunePool(dir, new Set(needed.map((f) => f.path)));
   await writeAtomically(join(dir, SOURCES_FILE), mirrorSourcesText(dir, plan.suites, o.keyring));
-  const meta = { format: 1, complete: true, codename: plan.codename, architectures: plan.architectures, variant: o.variant, include: o.include, recommends: o.recommends, keyring: o.keyring, suites: plan.suites, manual: plan.manual, missing, skipped: plan.skipped, debs: needed.length };
+  const meta = { format: 1, complete: true, codename: plan.codename, architectures: plan.architectures, variant: o.variant, include: o.include, recommends, keyring: o.keyring, suites: plan.suites, manual: plan.manual, missing, skipped: plan.skipped, debs: needed.length };
   await writeAtomically(join(dir, MARKER), `${JSON.stringify(meta, null, 2)}\n`);
   await removePartial(dir);
   return {

@@ -23,6 +23,8 @@ export interface SourcePlan {
   /** Captured sources that are not mirrored, one line each, with the reason. */
   readonly skipped: readonly string[];
   readonly manual: readonly string[];
+  /** packages.installRecommends: false when the captured system installs without Recommends. */
+  readonly recommends: boolean;
 }
 
 export interface SourceOverrides {
@@ -120,5 +122,5 @@ export function planSources(m: Manifest, file: string, overrides: SourceOverride
     return { suite, uri, components: [...e.components].sort(), kind: suite === codename ? 'release' : 'extra' };
   });
   suites.sort((a, b) => (a.kind === b.kind ? (a.suite < b.suite ? -1 : 1) : a.kind === 'release' ? -1 : 1));
-  return { codename, architecture: architectures[0]!, architectures, suites, skipped, manual: m.packages?.manual ?? [] };
+  return { codename, architecture: architectures[0]!, architectures, suites, skipped, manual: m.packages?.manual ?? [], recommends: m.packages?.installRecommends !== false };
 }

@@ -15,6 +15,8 @@ const PACKAGE = /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?$/;
 export interface AptApplySpec {
   readonly manual: readonly string[];
   readonly held: readonly string[];
+  /** false: the captured system installs without Recommends (packages.installRecommends). */
+  readonly recommends?: boolean;
 }
 
 export interface AptApplyResult {
@@ -34,12 +36,13 @@ export function parseSpec(text: string): AptApplySpec {
   } catch {
     throw new UserError('USAGE', 'internal apt-apply: stdin is not the JSON the packages stage writes');
   }
-  const r = v as { manual?: unknown; held?: unknown };
+  const r = v as { manual?: unknown; held?: unknown; recommends?: unknown };
   const list = (x: unknown, what: string): string[] => {
     if (!Array.isArray(x) || x.some((p) => typeof p !== 'string' || !PACKAGE.test(p))) throw new UserError('USAGE', `internal apt-apply: ${what} must be a list of Debian package names`);
     return x as string[];
   };
-  return { manual: list(r.manual, 'manual'), held: list(r.held ?? [], 'held') };
+  if (r.recommends !== undefined && typeof r.recommends !== 'boolean') throw new UserError('USAGE', 'internal apt-apply: recommends must be true or false');
+  return { manual: list(r.manual, 'manual'), held: list(r.held ?? [], 'held'), ...(r.recommends === false ? { recommends: false } : {}) };
 }
 
 /** Packages apt says it cannot install, from `apt-get install -s` (LC_ALL=C messages). */
@@ -52,7 +55,7 @@ export function unavailable(stderr: string): string[] {
 
 export async function aptApply(runner: MutatingRunner, target: string, spec: AptApplySpec, strict: boolean): Promise<AptApplyResult> {
   const inTarget = (...argv: string[]): string[] => ['chroot', target, 'env', 'LC_ALL=C', 'DEBIAN_FRONTEND=noninteractive', ...argv];
-  const apt = ['apt-get', '-y', '-q', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
+  const apt = ['apt-get', '-y', '-q', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', ...(spec.recommends === false ? ['--no-install-recommends'] : [])];
   let wanted = [...spec.manual];
   const missing: string[] = [];
   // A simulation first: what the archive no longer has is left out (and reported).

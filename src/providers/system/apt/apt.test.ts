@@ -241,3 +241,19 @@ test('a root without a dpkg database contributes nothing', async () => {
   const out = await provider.contribute({ runner: new FakeRunner({ files: { '/r/etc/os-release': 'ID=arch\n' } }), root: '/r' });
   assert.deepEqual(out, {});
 });
+
+test('installRecommends: the last APT::Install-Recommends in apt reading order wins; comments ignored; absent = apt default', async () => {
+  const { installRecommends } = await import('./capture.ts');
+  const f = (path: string, text: string) => ({ path, text });
+  assert.equal(installRecommends([]), undefined);
+  assert.equal(installRecommends([f('/etc/apt/apt.conf.d/99norecommends', 'APT::Install-Recommends "false";\n')]), false);
+  assert.equal(installRecommends([f('/etc/apt/apt.conf.d/10a', 'APT::Install-Recommends "0";'), f('/etc/apt/apt.conf.d/20b', 'apt::install-recommends "true";')]), true);
+  assert.equal(installRecommends([f('/etc/apt/apt.conf', 'APT {\n  Install-Recommends "no";\n  Get::Assume-Yes "true";\n};\n')]), false);
+  assert.equal(installRecommends([f('/etc/apt/apt.conf.d/x', '// APT::Install-Recommends "false";\n# APT::Install-Recommends "false";\n/* APT::Install-Recommends "false"; */\n')]), undefined);
+  assert.equal(installRecommends([f('/etc/apt/apt.conf.d/x', 'APT::Install-Suggests "false";\n')]), undefined);
+});
+
+test('isConfPart: the apt.conf.d names apt reads (no extension or .conf)', async () => {
+  const { isConfPart } = await import('./gather.ts');
+  assert.deepEqual(['99norecommends', '01autoremove', 'x.conf', 'x.conf.dpkg-old', '.hidden', 'a.save', 'bad name'].filter(isConfPart), ['99norecommends', '01autoremove', 'x.conf']);
+});

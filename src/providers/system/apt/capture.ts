@@ -22,6 +22,8 @@ export interface AptFacts {
   /** Source files in the order apt reads them. */
   readonly sources: readonly TextFile[];
   readonly preferences: readonly TextFile[];
+  /** apt.conf, then apt.conf.d/* in name order (apt's reading order); absent in older facts. */
+  readonly aptConf?: readonly TextFile[];
   /** Global keyrings: trusted.gpg and trusted.gpg.d/*.{gpg,asc}, paths on the captured system. */
   readonly globalKeys: readonly string[];
   /** Bytes of every key file: the global ones and every Signed-By path (see keyPathsOf). */
@@ -68,6 +70,30 @@ function toKey(path: string, scope: AptKey['scope'], read: KeyRead | undefined):
   return { path, scope, sha256: sha256(read.bytes), file: keyStorePath(path) };
 }
 
+/**
+ * The captured system's APT::Install-Recommends: the last assignment in apt's reading order
+ * wins, as in apt. Both spellings apt.conf(5) allows are read: the scoped
+ * `APT::Install-Recommends "false";` and one level of `APT { Install-Recommends "0"; };`.
+ * Comments (//, # and C-style blocks) are ignored. undefined: apt's default (true).
+ */
+export function installRecommends(files: readonly TextFile[]): boolean | undefined {
+  let value: boolean | undefined;
+  for (const f of files) {
+    const text = f.text.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/(^|\s)(\/\/|#).*$/gm, '$1');
+    const flat = /\bAPT::Install-Recommends\s+"([^"]*)"\s*;/gi;
+    const block = /\bAPT\s*\{[^{}]*?\bInstall-Recommends\s+"([^"]*)"\s*;[^{}]*\}/gi;
+    const hits: { at: number; v: string }[] = [];
+    for (const m of text.matchAll(flat)) hits.push({ at: m.index, v: m[1]! });
+    for (const m of text.matchAll(block)) hits.push({ at: m.index, v: m[1]! });
+    for (const h of hits.sort((a, b) => a.at - b.at)) {
+      const v = h.v.trim().toLowerCase();
+      if (['false', '0', 'no', 'off'].includes(v)) value = false;
+      else if (['true', '1', 'yes', 'on'].includes(v)) value = true;
+    }
+  }
+  return value;
+}
+
 export function captureApt(facts: AptFacts): Packages {
   const status = parseDpkgStatus(facts.status);
   const archLines = facts.archFile === undefined ? [] : parseDpkgArchFile(facts.archFile);
@@ -90,6 +116,7 @@ export function captureApt(facts: AptFacts): Packages {
     foreignArchitectures: [...new Set(archLines.filter((a) => a !== native))].sort(bytewise),
     manual: sets.manual,
     autoCount: sets.auto.length,
+    ...(installRecommends(facts.aptConf ?? []) === false ? { installRecommends: false } : {}),
     held: sets.held,
     sources: sources.map(({ file, source }) => toSource(file, source)),
     keys,

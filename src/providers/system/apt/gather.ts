@@ -17,6 +17,8 @@ const SOURCES_LIST = '/etc/apt/sources.list';
 const SOURCES_D = '/etc/apt/sources.list.d';
 const PREFERENCES = '/etc/apt/preferences';
 const PREFERENCES_D = '/etc/apt/preferences.d';
+const APT_CONF = '/etc/apt/apt.conf';
+const APT_CONF_D = '/etc/apt/apt.conf.d';
 const TRUSTED = '/etc/apt/trusted.gpg';
 const TRUSTED_D = '/etc/apt/trusted.gpg.d';
 
@@ -28,6 +30,8 @@ export const underRoot = (root: string, path: string): string => posix.join(root
 const VALID_NAME = /^[A-Za-z0-9_.-]+$/;
 export const isSourcesPart = (name: string): boolean => VALID_NAME.test(name) && /\.(list|sources)$/.test(name);
 export const isPreferencesPart = (name: string): boolean => VALID_NAME.test(name) && !name.startsWith('.') && (!name.includes('.') || name.endsWith('.pref'));
+// apt.conf.d: no extension or ".conf" (apt's ConfigDir).
+export const isConfPart = (name: string): boolean => VALID_NAME.test(name) && !name.startsWith('.') && (!name.includes('.') || name.endsWith('.conf'));
 export const isTrustedPart = (name: string): boolean => VALID_NAME.test(name) && /\.(gpg|asc)$/.test(name);
 
 async function listDir(r: ReadOnlyRunner, path: string): Promise<string[]> {
@@ -76,11 +80,12 @@ async function readKey(r: ReadOnlyRunner, root: string, path: string): Promise<K
 export async function gatherApt(r: ReadOnlyRunner, root: string): Promise<AptFacts | undefined> {
   const status = await r.readFileOptional(underRoot(root, STATUS));
   if (status === undefined) return undefined;
-  const [extendedStates, archFile, sources, preferences] = await Promise.all([
+  const [extendedStates, archFile, sources, preferences, aptConf] = await Promise.all([
     r.readFileOptional(underRoot(root, EXTENDED_STATES)),
     r.readFileOptional(underRoot(root, DPKG_ARCH)),
     readTextFiles(r, root, SOURCES_LIST, SOURCES_D, isSourcesPart),
     readTextFiles(r, root, PREFERENCES, PREFERENCES_D, isPreferencesPart),
+    readTextFiles(r, root, APT_CONF, APT_CONF_D, isConfPart),
   ]);
   const globalKeys = [
     ...((await r.exists(underRoot(root, TRUSTED))) ? [TRUSTED] : []),
@@ -89,7 +94,7 @@ export async function gatherApt(r: ReadOnlyRunner, root: string): Promise<AptFac
   const keyPaths = [...new Set([...globalKeys, ...signedByPaths(parseSources(sources))])];
   const keys = new Map<string, KeyRead>();
   for (const p of keyPaths) keys.set(p, await readKey(r, root, p));
-  return { status, extendedStates, archFile, sources, preferences, globalKeys, keys };
+  return { status, extendedStates, archFile, sources, preferences, aptConf, globalKeys, keys };
 }
 
 export interface KeyFile {

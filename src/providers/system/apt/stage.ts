@@ -148,9 +148,9 @@ export function planPackages(ctx: SystemPlanContext, cli: readonly string[], str
   steps.push({
     id: 'packages:install',
     stage: 'packages',
-    title: `install the ${manual.length} manually chosen packages in one apt transaction; the rest auto-marked${held.length ? `, ${held.length} held` : ''}`,
+    title: `install the ${manual.length} manually chosen packages in one apt transaction${p.installRecommends === false ? ' (without Recommends, as captured)' : ''}; the rest auto-marked${held.length ? `, ${held.length} held` : ''}`,
     argv: [...cli, 'internal', 'apt-apply', '--target', ctx.target, ...(strict ? ['--strict'] : [])],
-    input: { kind: 'text', text: `${JSON.stringify({ manual, held })}\n` },
+    input: { kind: 'text', text: `${JSON.stringify({ manual, held, ...(p.installRecommends === false ? { recommends: false } : {}) })}\n` },
     risk: 'create',
     after: ['packages:update'],
   });
