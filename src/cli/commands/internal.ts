@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { text } from 'node:stream/consumers';
 import { hostMutatingRunner } from '../../core/runner/exec.ts';
+import { nestedRunner } from '../../core/runner/logging.ts';
 import { aptApply, parseSpec } from '../../services/rebuild/apt-apply.ts';
 import { etcApply, lockUnset } from '../../services/rebuild/etc-apply.ts';
 import { dotfilesApply, parseDotfilesSpec } from '../../services/rebuild/dotfiles-apply.ts';
@@ -21,7 +22,7 @@ export function registerInternal(program: Command, out: Out): void {
     .option('--strict', 'a package the mirror no longer has is an error')
     .action(async (o: { target: string; strict?: boolean }) => {
       const spec = parseSpec(await text(process.stdin));
-      const r = await aptApply(hostMutatingRunner(), o.target, spec, o.strict === true);
+      const r = await aptApply(nestedRunner(hostMutatingRunner()), o.target, spec, o.strict === true);
       out(`installed ${r.installed} manual package(s); ${r.autoMarked} marked auto; ${r.held.length} held${r.missing.length ? `; NOT AVAILABLE in the mirror: ${r.missing.join(' ')}` : ''}\n`);
     });
   internal
@@ -38,7 +39,7 @@ export function registerInternal(program: Command, out: Out): void {
     .requiredOption('--target <dir>', 'the target tree')
     .action(async (o: { target: string }) => {
       const spec = parseDotfilesSpec(await text(process.stdin));
-      const r = await dotfilesApply(hostMutatingRunner(), o.target, spec);
+      const r = await dotfilesApply(nestedRunner(hostMutatingRunner()), o.target, spec);
       out(`dotfiles of ${spec.repo.user}: ${r.files} file(s) at ${spec.repo.commit}\n`);
     });
   internal
@@ -49,7 +50,7 @@ export function registerInternal(program: Command, out: Out): void {
     .option('--module <name>', 'a kernel module the initramfs must hold unless built in (repeatable)', collect, [])
     .action(async (o: { target: string; program: string[]; module: string[] }) => {
       for (const x of [...o.program, ...o.module]) if (!/^[a-z0-9_-]+$/.test(x)) throw new UserError('USAGE', `internal initramfs-build: ${JSON.stringify(x)} is not a program or module name`);
-      const r = await initramfsBuild(hostMutatingRunner(), o.target, { programs: o.program, modules: o.module });
+      const r = await initramfsBuild(nestedRunner(hostMutatingRunner()), o.target, { programs: o.program, modules: o.module });
       out(`initramfs built once and checked: ${r.images.join(', ')}\n`);
     });
   internal
@@ -63,7 +64,7 @@ export function registerInternal(program: Command, out: Out): void {
       } catch {
         throw new UserError('USAGE', 'internal grub-config: stdin is not the JSON the boot stage writes');
       }
-      await grubConfig(hostMutatingRunner(), o.target, spec);
+      await grubConfig(nestedRunner(hostMutatingRunner()), o.target, spec);
       out('GRUB configuration written\n');
     });
   internal
@@ -71,7 +72,7 @@ export function registerInternal(program: Command, out: Out): void {
     .description('lock every account of the target that has no password hash of its own')
     .requiredOption('--target <dir>', 'the target tree')
     .action(async (o: { target: string }) => {
-      const locked = await lockUnset(hostMutatingRunner(), o.target);
+      const locked = await lockUnset(nestedRunner(hostMutatingRunner()), o.target);
       out(locked.length ? `locked (no password hash restored; set one with passwd NAME): ${locked.join(' ')}\n` : 'every account has its password hash\n');
     });
 }

@@ -7,7 +7,7 @@ import { readInputText } from '../../core/input.ts';
 import { formatDifference } from '../../core/manifest/diff.ts';
 import { loadManifest } from '../../core/manifest/load.ts';
 import { hostMutatingRunner, hostReadOnlyRunner } from '../../core/runner/exec.ts';
-import { loggingMutatingRunner } from '../../core/runner/logging.ts';
+import { LOG_COMMANDS_ENV, loggingMutatingRunner } from '../../core/runner/logging.ts';
 import { parseMapOption, matchDisks } from '../../services/rebuild/match.ts';
 import { DEFAULT_TARGET, manifestAndTargets, planFromFile, resolveGrow } from '../../services/rebuild/plan.ts';
 import { grownManifest } from '../../providers/storage/disks/index.ts';
@@ -143,6 +143,8 @@ export function registerRebuild(program: Command, out: Out): void {
     .action(async (file: string, o: PlanFlags & { stage?: string; mirror: string[]; cache: string; strict?: boolean; dotfilesFrom?: string; secrets?: string; identity?: string; keyFile?: string; yes?: boolean; resume?: boolean; state: string; logCommands?: string }) => {
       const stages = parseStages(o.stage);
       setInterruptHint(`the journal in ${o.state} says which steps finished: continue with sysmanifest rebuild ${file}${o.stage ? ` --stage ${o.stage}` : ''} --resume (with the same --map/--wipe/--grow/--mirror)`);
+      // The internal commands the rebuild runs log what they run into the same file.
+      if (o.logCommands) process.env[LOG_COMMANDS_ENV] = resolve(o.logCommands);
       const tty = process.stdout.isTTY === true && !o.json;
       const progress = tty ? (await import('../../ui/progress-ink.ts')).inkProgress() : plainProgress(out, o.json === true);
       try {

@@ -16,10 +16,19 @@ export interface LoggedCommand {
   readonly kind?: 'mutate';
   /** It was given something on stdin (never written out: it may be a passphrase). */
   readonly stdin?: true;
+  /** Run by one of the rebuild's internal commands (a child process), not by the rebuild itself. */
+  readonly nested?: true;
 }
 
-function logger(file: string): (argv: readonly string[], run: () => Promise<CommandResult>, extra?: Partial<LoggedCommand>) => Promise<CommandResult> {
-  writeFileSync(file, '');
+/**
+ * The environment variable through which a rebuild's own child processes (its internal
+ * commands: apt-apply, initramfs-build, grub-config …) append what THEY run to the same log,
+ * so that the log holds every command of the rebuild, nested ones included (marked `nested`).
+ */
+export const LOG_COMMANDS_ENV = 'SYSMANIFEST_LOG_COMMANDS';
+
+function logger(file: string, append = false): (argv: readonly string[], run: () => Promise<CommandResult>, extra?: Partial<LoggedCommand>) => Promise<CommandResult> {
+  if (!append) writeFileSync(file, '');
   return async (argv, run, extra) => {
     const start = performance.now();
     let exit: number | null = null;
@@ -56,13 +65,19 @@ export function loggingRunner(inner: ReadOnlyRunner, file: string): ReadOnlyRunn
   };
 }
 
-export function loggingMutatingRunner(inner: MutatingRunner, file: string): MutatingRunner {
-  const log = logger(file);
-  const stdin = (options?: RunOptions): Partial<LoggedCommand> => (options?.input === undefined ? {} : { stdin: true });
+export function loggingMutatingRunner(inner: MutatingRunner, file: string, nested = false): MutatingRunner {
+  const log = logger(file, nested);
+  const stdin = (options?: RunOptions): Partial<LoggedCommand> => ({ ...(options?.input === undefined ? {} : { stdin: true as const }), ...(nested ? { nested: true as const } : {}) });
   return {
     mode: 'mutating',
     run: (argv, options) => log(argv, () => inner.run(argv, options), stdin(options)),
     mutate: (argv, options) => log(argv, () => inner.mutate(argv, options), { kind: 'mutate', ...stdin(options) }),
     ...readers(inner),
   };
+}
+
+/** For a rebuild's internal command: its runner, logging into the parent's --log-commands file when there is one. */
+export function nestedRunner(inner: MutatingRunner): MutatingRunner {
+  const file = process.env[LOG_COMMANDS_ENV];
+  return file ? loggingMutatingRunner(inner, file, true) : inner;
 }
