@@ -5,7 +5,7 @@
 // apt archive cache is shared across runs (/var/tmp), as a user's --cache is.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -98,6 +98,28 @@ describe('rebuild --stage base,packages,etc,homes,verify into an empty tree', { 
     assert.match(sh(['chroot', target, 'dpkg-divert', '--list', '/usr/sbin/update-initramfs']), /update-initramfs\.sysmanifest/);
     assert.equal(readFileSync(join(target, 'usr/sbin/policy-rc.d'), 'utf8').trim().split('\n').pop(), 'exit 101');
     assert.deepEqual(mounts(target), [], 'no bind mount is left in the target');
+
+    // verify --root: the same tree checked again from outside a rebuild is clean; each kind of
+    // drift an administrator could cause afterwards is named by its manifest path.
+    const clean = cli(['verify', manifest, '--root', target]);
+    assert.equal(clean.status, 0, `${clean.stdout}\n${clean.stderr}`);
+    assert.match(clean.stdout, /matches the manifest \(packages, etc, users, homes, boot\)/);
+    writeFileSync(join(target, 'etc/motd'), 'changed afterwards\n');
+    chmodSync(join(target, 'etc/sysmanifest-test.conf'), 0o600);
+    sh(['chroot', target, 'apt-mark', 'unhold', 'hello']);
+    sh(['git', '-c', 'safe.directory=*', '-C', home, '-c', 'user.name=A', '-c', 'user.email=a@b', 'commit', '--quiet', '--allow-empty', '-m', 'later']);
+    sh(['chroot', target, 'usermod', '--shell', '/bin/sh', 'alice']);
+    const drift = cli(['verify', manifest, '--root', target]);
+    assert.notEqual(drift.status, 0);
+    const lines = drift.stdout.trim().split('\n').sort();
+    assert.equal(lines.length, 6, drift.stdout); // usermod changed /etc/passwd too
+    assert.match(lines.find((l) => l.includes('/etc/motd')) ?? '', /^repos\.etc\["\/etc\/motd"\]: expected content 100644 [0-9a-f]{40}, found content 100644 [0-9a-f]{40}$/);
+    assert.match(lines.find((l) => l.includes('sysmanifest-test.conf')) ?? '', /metadata\["sysmanifest-test\.conf"\]: expected file\t0640\troot\tadm\t.*found file\t0600\troot\tadm/);
+    assert.ok(lines.some((l) => /^packages\.held\.hello: expected held, found \(absent\)$/.test(l)), drift.stdout);
+    assert.ok(lines.some((l) => l.startsWith('repos.dotfiles.alice.commit: expected ' + dotfilesCommit)), drift.stdout);
+    assert.ok(lines.some((l) => /^users\.users.*shell: expected \/bin\/bash, found \/bin\/sh$/.test(l)), drift.stdout);
+    assert.ok(lines.some((l) => l.startsWith('repos.etc["/etc/passwd"]: expected content')), drift.stdout);
+    assert.match(drift.stderr, /6 difference\(s\) between the manifest and the system at/);
   });
 
   test('refusals come before any write: the live root, a non-empty tree, a boot stage for a machine without a boot loader', () => {

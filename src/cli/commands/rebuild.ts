@@ -1,5 +1,6 @@
 // plan, rebuild and verify: the storage stage of a rebuild.
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { UserError } from '../../core/errors.ts';
@@ -20,6 +21,7 @@ import { PLAN_VERSION, type Plan } from '../../core/plan/types.ts';
 import type { Manifest } from '../../core/manifest/types.gen.ts';
 import { ALL_STAGES, parseStages } from '../../services/rebuild/system.ts';
 import { verifyStorage } from '../../services/rebuild/verify.ts';
+import { VERIFY_PARTS, verifySystemTree, type VerifyPart } from '../../services/rebuild/verify-system.ts';
 import { renderPlan } from '../../ui/plan.ts';
 import { plainProgress } from '../../ui/progress.ts';
 import { exitInterrupted, setInterruptHint } from '../interrupt.ts';
@@ -175,12 +177,28 @@ export function registerRebuild(program: Command, out: Out): void {
 
   program
     .command('verify')
-    .description('capture the disks matched to the manifest and list every difference (exit 0 only when there is none)')
+    .description('list every difference between the manifest and what was rebuilt (exit 0 only when there is none): the disks matched to the manifest, or with --root DIR the system mounted at DIR')
     .argument('<manifest>', 'manifest.yaml')
     .option('--map <src=dev>', 'target disk for a manifest disk (repeatable)', collect, [])
     .option('--grow <id|last>', 'the rebuild was run with --grow: expect these partitions enlarged to the end of their (larger) disk (repeatable)', collect, [])
-    .action(async (file: string, o: { map: string[]; grow: string[] }) => {
+    .option('--root <dir>', 'check the system mounted at DIR instead of the disks: packages, holds, sources, /etc (content and metadata), users and groups, dotfiles commits, boot loader and initramfs')
+    .option('--only <parts>', `with --root: the parts to check, comma-separated (${VERIFY_PARTS.join(', ')}; default: all)`)
+    .action(async (file: string, o: { map: string[]; grow: string[]; root?: string; only?: string }) => {
       const runner = hostReadOnlyRunner();
+      if (o.root !== undefined) {
+        if (o.map.length || o.grow.length) throw new UserError('USAGE', 'verify: --root checks a mounted system; --map and --grow are for the disks (run verify twice for both)');
+        const parts = o.only === undefined ? [...VERIFY_PARTS] : o.only.split(',').map((x) => x.trim()).filter(Boolean);
+        for (const p of parts) if (!(VERIFY_PARTS as readonly string[]).includes(p)) throw new UserError('USAGE', `--only ${p}: not a part (parts: ${VERIFY_PARTS.join(', ')})`);
+        const root = resolve(o.root);
+        if (!existsSync(root)) throw new UserError('USAGE', `--root ${o.root}: no such directory`, { hint: 'mount the rebuilt system first (rebuild mounts it at --target)' });
+        const text = await readInputText(file, { what: 'manifest', code: 'MANIFEST_NOT_FOUND', maxBytes: MAX_MANIFEST_BYTES });
+        const manifest = parseManifest(text, file);
+        const diffs = await verifySystemTree(runner, manifest, root, { parts: parts as VerifyPart[], repo: resolve(dirname(resolve(file)), '../..') });
+        for (const d of diffs) out(`${formatDifference(d)}\n`);
+        if (diffs.length) throw new UserError('REFUSED', `${diffs.length} difference(s) between the manifest and the system at ${root}`);
+        out(`the system at ${root} matches the manifest (${parts.join(', ')})\n`);
+        return;
+      }
       const maps = o.map.map(parseMapOption);
       const { manifest, facts } = await manifestAndTargets(runner, file, maps);
       const targets = matchDisks(manifest.storage?.disks ?? [], facts.present, maps, facts.resolve);

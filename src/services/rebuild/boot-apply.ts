@@ -14,16 +14,11 @@ import { mkdir, rm, symlink } from 'node:fs/promises';
 import { UserError } from '../../core/errors.ts';
 import { joinInside, RootFs } from '../../core/confine/index.ts';
 import type { MutatingRunner } from '../../core/runner/types.ts';
+import { initramfsMissing, type InitramfsNeeds } from '../../providers/system/boot/initramfs.ts';
 
 const DIVERTED = '/usr/sbin/update-initramfs.sysmanifest';
 
-/** What the initramfs must contain, by what the path to root needs. */
-export interface InitramfsNeeds {
-  /** Programs (basename) the initramfs must hold: cryptsetup, lvm, mdadm. */
-  readonly programs: readonly string[];
-  /** Kernel modules (name, without .ko*) the initramfs must hold, unless built in: ext4, xfs, btrfs. */
-  readonly modules: readonly string[];
-}
+export type { InitramfsNeeds };
 
 export async function initramfsBuild(runner: MutatingRunner, target: string, needs: InitramfsNeeds): Promise<{ images: string[] }> {
   const inTarget = (...argv: string[]): string[] => ['chroot', target, 'env', 'LC_ALL=C', ...argv];
@@ -46,10 +41,7 @@ export async function initramfsBuild(runner: MutatingRunner, target: string, nee
     const image = `/boot/initrd.img-${k}`;
     const listing = (await runner.mutate(inTarget('lsinitramfs', image))).stdout.split('\n');
     const builtin = (await runner.mutate(['cat', joinInside(target, `/lib/modules/${k}/modules.builtin`)], { okExitCodes: [1] })).stdout;
-    const missing = [
-      ...needs.programs.filter((p) => !listing.some((l) => l.endsWith(`/${p}`) || l.endsWith(`bin/${p}`))).map((p) => `the program ${p}`),
-      ...needs.modules.filter((m) => !listing.some((l) => new RegExp(`/${m}\\.ko(\\.[a-z]+)?$`).test(l)) && !new RegExp(`/${m}\\.ko$`, 'm').test(builtin)).map((m) => `the kernel module ${m}`),
-    ];
+    const missing = initramfsMissing(listing, builtin, needs);
     if (missing.length) {
       throw new UserError('REFUSED', `the initramfs ${image} lacks what reaching root needs: ${missing.join(', ')}`, {
         hint: 'install the package that provides it in the target (cryptsetup-initramfs, lvm2, mdadm) — add it to packages.manual — and run the boot stage again',

@@ -4,13 +4,10 @@
 import { dirname, resolve } from 'node:path';
 import { realpath } from 'node:fs/promises';
 import { UserError } from '../../core/errors.ts';
-import type { Difference } from '../../core/manifest/diff.ts';
 import type { Manifest } from '../../core/manifest/types.gen.ts';
 import type { Plan, Step } from '../../core/plan/types.ts';
 import { PROJECT_ROOT } from '../../core/paths.ts';
 import type { ReadOnlyRunner } from '../../core/runner/types.ts';
-import { captureApt } from '../../providers/system/apt/capture.ts';
-import { gatherApt } from '../../providers/system/apt/gather.ts';
 import { systemSteps, unplannedStages, type Stage } from './system.ts';
 import { buildPlanContext } from '../../core/plan/context.ts';
 import type { SystemPlanContext } from '../../providers/types.ts';
@@ -83,21 +80,4 @@ export async function systemPlan(runner: ReadOnlyRunner, m: Manifest, file: stri
   const last = plan.steps.at(-1)?.id;
   const first = new Set(steps.filter((s) => s.after.length === 0).map((s) => s.id));
   return { ...plan, steps: [...plan.steps, ...steps.map((s) => (last && first.has(s.id) ? { ...s, after: [last] } : s))] };
-}
-
-/** The system part of verify: the target's package state against the manifest's. */
-export async function verifySystem(runner: ReadOnlyRunner, m: Manifest, target: string, stages: readonly Stage[]): Promise<Difference[]> {
-  const out: Difference[] = [];
-  if (stages.includes('packages') && m.packages?.manager === 'apt') {
-    const facts = await gatherApt(runner, target);
-    const actual = facts ? captureApt(facts) : undefined;
-    const missing = new Set((await runner.readFileOptional(`${target}/var/log/sysmanifest/missing-packages`))?.split('\n').filter(Boolean) ?? []);
-    const want = (m.packages.manual ?? []).filter((p) => !missing.has(p));
-    const have = new Set(actual?.manual ?? []);
-    for (const p of want) if (!have.has(p)) out.push({ path: ['packages', 'manual', p], expected: 'manually installed', actual: undefined });
-    for (const p of have) if (!want.includes(p)) out.push({ path: ['packages', 'manual', p], expected: undefined, actual: 'manually installed' });
-    const held = new Set(actual?.held ?? []);
-    for (const p of m.packages.held ?? []) if (!missing.has(p) && !held.has(p)) out.push({ path: ['packages', 'held', p], expected: 'held', actual: undefined });
-  }
-  return out;
 }

@@ -3,7 +3,7 @@
 // (system.ts). The plan and the journal live in a state directory so that `--resume`
 // continues an interrupted run after its last completed step.
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { UserError } from '../../core/errors.ts';
 import { parseManifest, readManifestText } from '../../core/manifest/load.ts';
@@ -16,7 +16,8 @@ import { writeFileAtomic } from '../../core/repo/files.ts';
 import type { MutatingRunner } from '../../core/runner/types.ts';
 import { computePlan, expectedManifest, manifestAndTargets, type PlanOptions } from './plan.ts';
 import { verifyStorage } from './verify.ts';
-import { DEFAULT_CACHE, systemPlan, verifySystem, type SystemOptions } from './full.ts';
+import { DEFAULT_CACHE, systemPlan, type SystemOptions } from './full.ts';
+import { verifyParts, verifySystemTree } from './verify-system.ts';
 
 export const DEFAULT_STATE_DIR = '/run/sysmanifest/rebuild';
 
@@ -96,7 +97,7 @@ export async function rebuild(runner: MutatingRunner, file: string, o: RebuildOp
   });
   const differences = [
     ...(o.stages.includes('storage') ? await verifyStorage(runner, expectedManifest(manifest, plan), plan.disks, new Set(plan.grow ?? [])) : []),
-    ...(o.stages.includes('verify') ? await verifySystem(runner, manifest, plan.target, o.stages) : []),
+    ...(o.stages.includes('verify') ? await verifySystemTree(runner, manifest, plan.target, { parts: verifyParts(o.stages), repo: resolve(dirname(resolve(file)), '../..') }) : []),
   ];
   if (differences.length === 0) await rm(journalFile(o.stateDir), { force: true });
   return { plan, ran, skipped, differences };
