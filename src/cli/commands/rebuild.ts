@@ -12,7 +12,7 @@ import { LOG_COMMANDS_ENV, loggingMutatingRunner } from '../../core/runner/loggi
 import { parseMapOption, matchDisks } from '../../services/rebuild/match.ts';
 import { DEFAULT_TARGET, manifestAndTargets, planFromFile, resolveGrow } from '../../services/rebuild/plan.ts';
 import { grownManifest } from '../../providers/storage/disks/index.ts';
-import { DEFAULT_STATE_DIR, rebuild } from '../../services/rebuild/rebuild.ts';
+import { DEFAULT_STATE_DIR, rebuild, rebuiltDisks } from '../../services/rebuild/rebuild.ts';
 import { DEFAULT_CACHE, systemPlan } from '../../services/rebuild/full.ts';
 import { createHash } from 'node:crypto';
 import { MAX_MANIFEST_BYTES } from '../../core/input.ts';
@@ -20,7 +20,7 @@ import { parseManifest } from '../../core/manifest/load.ts';
 import { PLAN_VERSION, type Plan } from '../../core/plan/types.ts';
 import type { Manifest } from '../../core/manifest/types.gen.ts';
 import { ALL_STAGES, parseStages } from '../../services/rebuild/system.ts';
-import { verifyStorage } from '../../services/rebuild/verify.ts';
+import { matchAndVerifyDisks } from '../../services/rebuild/verify.ts';
 import { VERIFY_PARTS, verifySystemTree, type VerifyPart } from '../../services/rebuild/verify-system.ts';
 import { renderPlan } from '../../ui/plan.ts';
 import { plainProgress } from '../../ui/progress.ts';
@@ -120,7 +120,8 @@ export function registerRebuild(program: Command, out: Out): void {
       else {
         const text = await readInputText(file, { what: 'manifest', code: 'MANIFEST_NOT_FOUND', maxBytes: MAX_MANIFEST_BYTES });
         manifest = parseManifest(text, file);
-        plan = { version: PLAN_VERSION, manifestSha256: createHash('sha256').update(text).digest('hex'), host: manifest.host.hostname, disks: {}, wipe: [], steps: [], target: o.target };
+        const disks = stages.includes('boot') ? await rebuiltDisks(runner, file, manifest, storage) : {};
+        plan = { version: PLAN_VERSION, manifestSha256: createHash('sha256').update(text).digest('hex'), host: manifest.host.hostname, disks, wipe: [], steps: [], target: o.target };
       }
       plan = await systemPlan(runner, manifest, file, plan, { stages, mirrors: o.mirror, cacheDir: o.cache, strict: false, inputs: o.dotfilesFrom ? { dotfiles: resolve(o.dotfilesFrom) } : {} });
       out(o.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
@@ -201,11 +202,7 @@ export function registerRebuild(program: Command, out: Out): void {
       }
       const maps = o.map.map(parseMapOption);
       const { manifest, facts } = await manifestAndTargets(runner, file, maps);
-      const targets = matchDisks(manifest.storage?.disks ?? [], facts.present, maps, facts.resolve);
-      const paths = Object.fromEntries(Object.entries(targets).map(([id, k]) => [id, facts.inventory.devices[k]!.path]));
-      const diskBytes = Object.fromEntries(Object.entries(targets).map(([id, k]) => [id, facts.inventory.devices[k]!.sizeBytes]));
-      const grown = resolveGrow(manifest, o.grow);
-      const diffs = await verifyStorage(runner, grownManifest(manifest, diskBytes, grown), paths, grown);
+      const { paths, differences: diffs } = await matchAndVerifyDisks(runner, manifest, facts, maps, o.grow);
       for (const d of diffs) out(`${formatDifference(d)}\n`);
       if (diffs.length) throw new UserError('REFUSED', `${diffs.length} difference(s) between the manifest and the disks`);
       out(`the disks match the manifest (${Object.entries(paths).map(([id, p]) => `${id}=${p}`).join(', ')})\n`);

@@ -8,14 +8,14 @@ import { createHash } from 'node:crypto';
 import { UserError } from '../../core/errors.ts';
 import { parseManifest, readManifestText } from '../../core/manifest/load.ts';
 import type { Manifest } from '../../core/manifest/types.gen.ts';
-import type { Difference } from '../../core/manifest/diff.ts';
+import { formatDifference, type Difference } from '../../core/manifest/diff.ts';
 import { applyPlan, type ApplyEvent } from '../../core/plan/apply.ts';
 import { Journal, readJournal } from '../../core/plan/journal.ts';
 import { PLAN_VERSION, type Plan } from '../../core/plan/types.ts';
 import { writeFileAtomic } from '../../core/repo/files.ts';
-import type { MutatingRunner } from '../../core/runner/types.ts';
+import type { MutatingRunner, ReadOnlyRunner } from '../../core/runner/types.ts';
 import { computePlan, expectedManifest, manifestAndTargets, type PlanOptions } from './plan.ts';
-import { verifyStorage } from './verify.ts';
+import { matchAndVerifyDisks, verifyStorage } from './verify.ts';
 import { DEFAULT_CACHE, systemPlan, type SystemOptions } from './full.ts';
 import { verifyParts, verifySystemTree } from './verify-system.ts';
 
@@ -56,6 +56,23 @@ async function loadSavedPlan(dir: string, sha: string): Promise<Plan> {
   return plan;
 }
 
+/**
+ * The boot stage without the storage stage (a rerun after a fix): the disks GRUB goes onto
+ * are matched as verify matches them (--map, else WWN/serial), and they must hold exactly the
+ * storage the manifest describes — GRUB is never written to a disk that is not the rebuilt one.
+ */
+export async function rebuiltDisks(runner: ReadOnlyRunner, file: string, manifest: Manifest, o: PlanOptions): Promise<Record<string, string>> {
+  if ((manifest.storage?.disks ?? []).length === 0) return {};
+  const { facts } = await manifestAndTargets(runner, file, o.maps);
+  const { paths, differences } = await matchAndVerifyDisks(runner, manifest, facts, o.maps, o.grow ?? []);
+  if (differences.length) {
+    throw new UserError('REFUSED', `the boot stage installs GRUB onto the rebuilt disks, but ${Object.values(paths).join(', ')} do not hold the manifest's storage (${differences.length} difference(s), e.g. ${differences.slice(0, 3).map(formatDifference).join('; ')}); nothing was written`, {
+      hint: 'give the rebuilt disks with --map ID=/dev/… (sysmanifest verify MANIFEST --map … shows the differences), or run the storage stage too',
+    });
+  }
+  return paths;
+}
+
 export async function rebuild(runner: MutatingRunner, file: string, o: RebuildOptions, io: RebuildIO): Promise<RebuildResult> {
   if (process.getuid?.() !== 0) throw new UserError('NOT_ROOT', 'rebuild writes partition tables and filesystems and needs root', { hint: 'run it with sudo from the live system' });
   const unfinished = (await readJournal(journalFile(o.stateDir))).length > 0;
@@ -81,7 +98,8 @@ export async function rebuild(runner: MutatingRunner, file: string, o: RebuildOp
     } else {
       const text = await readManifestText(file);
       manifest = parseManifest(text, file);
-      plan = { version: PLAN_VERSION, manifestSha256: createHash('sha256').update(text).digest('hex'), host: manifest.host.hostname, disks: {}, wipe: [], steps: [], target: o.target };
+      const disks = o.stages.includes('boot') ? await rebuiltDisks(runner, file, manifest, o) : {};
+      plan = { version: PLAN_VERSION, manifestSha256: createHash('sha256').update(text).digest('hex'), host: manifest.host.hostname, disks, wipe: [], steps: [], target: o.target };
     }
     plan = await systemPlan(runner, manifest, file, plan, o);
   }

@@ -7,6 +7,9 @@ import { RUNTIME_FEATURES } from '../../providers/filesystems/ext/plan.ts';
 import { storageProviders } from '../../providers/registry.ts';
 import { mergeStorage } from '../capture.ts';
 import { selectStorage } from '../select.ts';
+import { grownManifest } from '../../providers/storage/disks/index.ts';
+import { matchDisks, type MapOption } from './match.ts';
+import { resolveGrow, type TargetFacts } from './plan.ts';
 
 /**
  * What identifies the physical disk (serial, model, size, the /dev name) legitimately
@@ -65,4 +68,17 @@ export async function verifyStorage(runner: ReadOnlyRunner, manifest: Manifest, 
   const parts = await Promise.all(storageProviders.map((p) => p.contribute(ctx)));
   const actual = mergeStorage(parts).storage;
   return diffValues(comparable(manifest.storage, grown), comparable(actual, grown), ['storage']);
+}
+
+/**
+ * The disks matched to the manifest (--map, else WWN/serial) and how their storage differs
+ * from it: `verify` itself, and the guard of a boot stage run without the storage stage
+ * (GRUB goes only onto disks that hold what the manifest describes).
+ */
+export async function matchAndVerifyDisks(runner: ReadOnlyRunner, manifest: Manifest, facts: TargetFacts, maps: readonly MapOption[], grow: readonly string[]): Promise<{ paths: Record<string, string>; differences: Difference[] }> {
+  const targets = matchDisks(manifest.storage?.disks ?? [], facts.present, maps, facts.resolve);
+  const paths = Object.fromEntries(Object.entries(targets).map(([id, k]) => [id, facts.inventory.devices[k]!.path]));
+  const diskBytes = Object.fromEntries(Object.entries(targets).map(([id, k]) => [id, facts.inventory.devices[k]!.sizeBytes]));
+  const grown = resolveGrow(manifest, grow);
+  return { paths, differences: await verifyStorage(runner, grownManifest(manifest, diskBytes, grown), paths, grown) };
 }

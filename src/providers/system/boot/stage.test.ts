@@ -50,5 +50,5 @@ test('boot plan: refusals say what is missing, before any write', () => {
   const m = { ...example('laptop-luks-lvm.yaml'), boot: { ...grub, loader: 'systemd-boot' } } as Manifest;
   const ctx = { manifest: m, target: '/t', hostDir: '/r', mirrors: [], cacheDir: '/c', inputs: {} };
   assert.throws(() => planBoot(ctx, ['sm'], { disks: { disk0: '/dev/vdb' }, devicePath: () => '/dev/x' }), (e: unknown) => e instanceof UserError && /only GRUB/.test(e.message));
-  assert.throws(() => planBoot({ ...ctx, manifest: { ...m, boot: grub } as Manifest }, ['sm'], { disks: {}, devicePath: () => '' }), /run it with the storage stage/);
+  assert.throws(() => planBoot({ ...ctx, manifest: { ...m, boot: grub } as Manifest }, ['sm'], { disks: {}, devicePath: () => '' }), /the manifest records no disks/);
 });

@@ -76,7 +76,7 @@ export function planBoot(ctx: SystemPlanContext, cli: readonly string[], d: Boot
   if (boot?.loader !== 'grub') throw new UserError('REFUSED', `boot.loader: ${JSON.stringify(boot?.loader ?? null)} — only GRUB can be installed so far`);
   if (boot.initramfs.tool !== 'initramfs-tools') throw new UserError('REFUSED', `boot.initramfs.tool: ${boot.initramfs.tool} — only initramfs-tools (Debian) is built so far`);
   if (boot.firmware === 'unknown') throw new UserError('REFUSED', 'boot.firmware: unknown at capture; cannot tell BIOS from UEFI');
-  if (Object.keys(d.disks).length === 0) throw new UserError('USAGE', 'the boot stage installs GRUB onto the rebuilt disks: run it with the storage stage (--stage storage,…,boot)');
+  if (Object.keys(d.disks).length === 0) throw new UserError('USAGE', 'the boot stage installs GRUB onto the rebuilt disks, and the manifest records no disks (storage.disks): capture the machine with its disks');
   const needs = bootNeeds(m);
   const steps: Step[] = [
     { id: 'boot:initramfs', stage: 'boot', title: `initramfs, built once (checked for ${[...needs.programs, ...needs.modules].join(', ')})`, argv: [...cli, 'internal', 'initramfs-build', '--target', ctx.target, ...needs.programs.flatMap((p) => ['--program', p]), ...needs.modules.flatMap((x) => ['--module', x])], risk: 'create', after: [] },
