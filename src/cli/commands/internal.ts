@@ -9,6 +9,7 @@ import { aptApply, parseSpec } from '../../services/rebuild/apt-apply.ts';
 import { etcApply, lockUnset } from '../../services/rebuild/etc-apply.ts';
 import { dotfilesApply, parseDotfilesSpec } from '../../services/rebuild/dotfiles-apply.ts';
 import { grubConfig, initramfsBuild, type GrubConfigSpec } from '../../services/rebuild/boot-apply.ts';
+import { efiEntries, parseEfiEntriesSpec } from '../../services/rebuild/efi-entries.ts';
 import { collect } from './common.ts';
 import { UserError } from '../../core/errors.ts';
 import type { Out } from './common.ts';
@@ -66,6 +67,13 @@ export function registerInternal(program: Command, out: Out): void {
       }
       await grubConfig(nestedRunner(hostMutatingRunner()), o.target, spec);
       out('GRUB configuration written\n');
+    });
+  internal
+    .command('efi-entries')
+    .description('make the EFI boot entries read from stdin once (no duplicates on a rerun) and put them first in BootOrder')
+    .action(async () => {
+      const r = await efiEntries(nestedRunner(hostMutatingRunner()), parseEfiEntriesSpec(await text(process.stdin)));
+      out(r.skipped ? `${r.skipped}\n` : `EFI boot entries: kept ${r.kept.join(',') || 'none'}, created ${r.created.join(',') || 'none'}${r.removed.length ? `, duplicates removed ${r.removed.join(',')}` : ''}; BootOrder ${r.bootOrder.join(',')}${r.missingLoaders ? `\nNOT MADE (the loader is not on the ESP; install its package, e.g. shim-signed, and run the boot stage again): ${r.missingLoaders.join(', ')}` : ''}\n`);
     });
   internal
     .command('lock-unset')

@@ -110,7 +110,8 @@ export function registerRebuild(program: Command, out: Out): void {
     .option('--mirror <url>', 'as for rebuild (repeatable)', collect, [])
     .option('--cache <dir>', 'as for rebuild', DEFAULT_CACHE)
     .option('--dotfiles-from <dir>', 'as for rebuild')
-    .action(async (file: string, o: PlanFlags & { stage?: string; mirror: string[]; cache: string; dotfilesFrom?: string }) => {
+    .option('--no-nvram', 'as for rebuild')
+    .action(async (file: string, o: PlanFlags & { stage?: string; mirror: string[]; cache: string; dotfilesFrom?: string; nvram?: boolean }) => {
       const runner = hostReadOnlyRunner();
       const stages = parseStages(o.stage ?? 'storage');
       const storage = { maps: o.map.map(parseMapOption), wipe: o.wipe, grow: o.grow, target: o.target };
@@ -123,7 +124,7 @@ export function registerRebuild(program: Command, out: Out): void {
         const disks = stages.includes('boot') ? await rebuiltDisks(runner, file, manifest, storage) : {};
         plan = { version: PLAN_VERSION, manifestSha256: createHash('sha256').update(text).digest('hex'), host: manifest.host.hostname, disks, wipe: [], steps: [], target: o.target };
       }
-      plan = await systemPlan(runner, manifest, file, plan, { stages, mirrors: o.mirror, cacheDir: o.cache, strict: false, inputs: o.dotfilesFrom ? { dotfiles: resolve(o.dotfilesFrom) } : {} });
+      plan = await systemPlan(runner, manifest, file, plan, { stages, mirrors: o.mirror, cacheDir: o.cache, strict: false, noNvram: o.nvram === false, inputs: o.dotfilesFrom ? { dotfiles: resolve(o.dotfilesFrom) } : {} });
       out(o.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
     });
 
@@ -138,12 +139,13 @@ export function registerRebuild(program: Command, out: Out): void {
     .option('--secrets <file>', 'the age-encrypted secrets archive of capture --secrets-out (password hashes, host keys …)')
     .option('--identity <keyfile>', 'the age identity that decrypts --secrets')
     .option('--key-file <file>', 'read the LUKS passphrase from this file (its exact bytes) instead of asking')
+    .option('--no-nvram', 'write no EFI boot entry into this machine\'s firmware (rebuilding disks for another machine; they boot through \\EFI\\BOOT\\BOOTX64.EFI)')
     .option('--yes', 'do not ask for confirmation')
     .option('--resume', 'continue an interrupted rebuild after its last completed step')
     .option('--state <dir>', 'where the plan and the journal are kept', DEFAULT_STATE_DIR)
     .option('--json', 'progress as JSON lines')
     .option('--log-commands <file>', 'write every command the rebuild runs to FILE, one JSON line each: argv, start and duration in ms, exit code (never stdin)')
-    .action(async (file: string, o: PlanFlags & { stage?: string; mirror: string[]; cache: string; strict?: boolean; dotfilesFrom?: string; secrets?: string; identity?: string; keyFile?: string; yes?: boolean; resume?: boolean; state: string; logCommands?: string }) => {
+    .action(async (file: string, o: PlanFlags & { stage?: string; mirror: string[]; cache: string; strict?: boolean; dotfilesFrom?: string; secrets?: string; identity?: string; keyFile?: string; nvram?: boolean; yes?: boolean; resume?: boolean; state: string; logCommands?: string }) => {
       const stages = parseStages(o.stage);
       setInterruptHint(`the journal in ${o.state} says which steps finished: continue with sysmanifest rebuild ${file}${o.stage ? ` --stage ${o.stage}` : ''} --resume (with the same --map/--wipe/--grow/--mirror)`);
       // The internal commands the rebuild runs log what they run into the same file.
@@ -154,7 +156,7 @@ export function registerRebuild(program: Command, out: Out): void {
         const r = await rebuild(
           o.logCommands ? loggingMutatingRunner(hostMutatingRunner(), o.logCommands) : hostMutatingRunner(),
           file,
-          { maps: o.map.map(parseMapOption), wipe: o.wipe, grow: o.grow, target: o.target, stateDir: o.state, resume: o.resume === true, stages, mirrors: o.mirror, cacheDir: o.cache, strict: o.strict === true, inputs: { ...(o.dotfilesFrom ? { dotfiles: resolve(o.dotfilesFrom) } : {}), ...(o.secrets ? { secrets: resolve(o.secrets) } : {}), ...(o.identity ? { identity: resolve(o.identity) } : {}) } },
+          { maps: o.map.map(parseMapOption), wipe: o.wipe, grow: o.grow, target: o.target, stateDir: o.state, resume: o.resume === true, stages, noNvram: o.nvram === false, mirrors: o.mirror, cacheDir: o.cache, strict: o.strict === true, inputs: { ...(o.dotfilesFrom ? { dotfiles: resolve(o.dotfilesFrom) } : {}), ...(o.secrets ? { secrets: resolve(o.secrets) } : {}), ...(o.identity ? { identity: resolve(o.identity) } : {}) } },
           {
             confirm: async (plan) => {
               if (!o.json) out(renderPlan(plan));

@@ -19,6 +19,8 @@ export interface SystemOptions {
   readonly mirrors: readonly string[];
   readonly cacheDir: string;
   readonly strict: boolean;
+  /** --no-nvram: no EFI boot entry is written (the disks are for another machine). */
+  readonly noNvram?: boolean;
   /** Files handed over on the command line (--dotfiles-from, --secrets, --identity). */
   readonly inputs?: SystemPlanContext['inputs'];
 }
@@ -75,7 +77,7 @@ export async function systemPlan(runner: ReadOnlyRunner, m: Manifest, file: stri
   if (!o.stages.includes('storage')) await checkTarget(runner, plan.target, o.stages);
   const ctx: SystemPlanContext = { manifest: m, target: plan.target, hostDir: dirname(resolve(file)), mirrors: o.mirrors, cacheDir: o.cacheDir, inputs: o.inputs ?? {} };
   const storage = buildPlanContext(m, plan.disks, new Set());
-  const boot = { disks: plan.disks, devicePath: (id: string) => storage.devicePath(id) };
+  const boot = { disks: plan.disks, devicePath: (id: string) => storage.devicePath(id), noNvram: o.noNvram === true };
   const steps: Step[] = systemSteps(ctx, o.stages, { cli: selfArgv(), strict: o.strict, repo: resolve(ctx.hostDir, '../..'), boot });
   const last = plan.steps.at(-1)?.id;
   const first = new Set(steps.filter((s) => s.after.length === 0).map((s) => s.id));

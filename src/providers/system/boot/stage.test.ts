@@ -52,3 +52,43 @@ test('boot plan: refusals say what is missing, before any write', () => {
   assert.throws(() => planBoot(ctx, ['sm'], { disks: { disk0: '/dev/vdb' }, devicePath: () => '/dev/x' }), (e: unknown) => e instanceof UserError && /only GRUB/.test(e.message));
   assert.throws(() => planBoot({ ...ctx, manifest: { ...m, boot: grub } as Manifest }, ['sm'], { disks: {}, devicePath: () => '' }), /the manifest records no disks/);
 });
+
+test('boot plan (UEFI): the removable fallback always; GRUB under \\EFI\\debian and one "debian" entry when no entry was captured; --no-nvram leaves NVRAM alone; captured entries on a manifest ESP come back in their order', () => {
+  const base = example('laptop-luks-lvm.yaml');
+  const uefi = { ...grub, firmware: 'uefi', grub: { platforms: ['x86_64-efi'], packages: ['grub-efi-amd64'], config: true } };
+  const m = {
+    ...base,
+    boot: uefi,
+    mounts: {
+      crypttab: [],
+      fstab: [
+        { spec: '/dev/laptop/root', device: 'laptop/root', file: '/', vfstype: 'ext4', options: 'defaults', freq: 0, passno: 1 },
+        { spec: 'UUID=800E-0759', device: 'disk0p1', file: '/boot/efi', vfstype: 'vfat', options: 'umask=0077', freq: 0, passno: 1 },
+      ],
+    },
+  } as Manifest;
+  const disks = { disk0: '/dev/vdb' };
+  const pctx = buildPlanContext(m, disks, new Set());
+  const ctx = { manifest: m, target: '/t', hostDir: '/r', mirrors: [], cacheDir: '/c', inputs: {} };
+  const steps = planBoot(ctx, ['sm'], { disks, devicePath: (id) => pctx.devicePath(id) });
+  assert.deepEqual(steps.map((s) => s.id), ['boot:initramfs', 'boot:grub-config', 'boot:grub-efi', 'boot:grub-efi:debian', 'boot:efi-entries', 'boot:policy-rc.d']);
+  assert.deepEqual(steps[2]!.argv, ['chroot', '/t', 'grub-install', '--target=x86_64-efi', '--efi-directory=/boot/efi', '--removable', '--no-nvram']);
+  assert.deepEqual(steps[3]!.argv, ['chroot', '/t', 'grub-install', '--target=x86_64-efi', '--efi-directory=/boot/efi', '--bootloader-id=debian', '--no-nvram']);
+  assert.deepEqual(steps[4]!.argv, ['sm', 'internal', 'efi-entries']);
+  assert.deepEqual(JSON.parse((steps[4]!.input as { text: string }).text), { entries: [{ label: 'debian', file: '\\EFI\\debian\\grubx64.efi', disk: '/dev/vdb', part: 1, partUuid: '43667666-15f4-244c-a699-5d4314f8ecde' }], espDir: '/t/boot/efi' });
+  assert.deepEqual(planBoot(ctx, ['sm'], { disks, devicePath: (id) => pctx.devicePath(id), noNvram: true }).map((s) => s.id), ['boot:initramfs', 'boot:grub-config', 'boot:grub-efi', 'boot:grub-efi:debian', 'boot:policy-rc.d']);
+  // Captured entries (a live capture): those on the manifest's ESP, in BootOrder; others (UiApp, PXE) are the firmware's.
+  const efi = {
+    bootOrder: ['0003', '0000', '0001'],
+    entries: [
+      { number: '0000', label: 'UiApp', active: true },
+      { number: '0001', label: 'debian', active: true, partUuid: '43667666-15f4-244c-a699-5d4314f8ecde', file: '\\EFI\\debian\\shimx64.efi' },
+      { number: '0003', label: 'Debian (fallback)', active: true, partUuid: '43667666-15f4-244c-a699-5d4314f8ecde', file: '\\EFI\\BOOT\\BOOTX64.EFI' },
+      { number: '0004', label: 'other disk', active: true, partUuid: '11111111-15f4-244c-a699-5d4314f8ecde', file: '\\EFI\\x\\y.efi' },
+    ],
+  };
+  const captured = planBoot({ ...ctx, manifest: { ...m, boot: { ...uefi, efi } } as Manifest }, ['sm'], { disks, devicePath: (id) => pctx.devicePath(id) });
+  const entries = JSON.parse((captured.find((s) => s.id === 'boot:efi-entries')!.input as { text: string }).text).entries as { label: string; file: string }[];
+  assert.deepEqual(entries.map((e) => [e.label, e.file]), [['Debian (fallback)', '\\EFI\\BOOT\\BOOTX64.EFI'], ['debian', '\\EFI\\debian\\shimx64.efi']]);
+  assert.deepEqual(captured.filter((s) => s.id.startsWith('boot:grub-efi:')).map((s) => s.id), ['boot:grub-efi:debian']);
+});

@@ -64,10 +64,46 @@ export function uuidLinks(m: Manifest, devicePath: (id: string) => string): Reco
   return out;
 }
 
+/** One EFI boot entry the boot stage makes (internal efi-entries). */
+export interface WantedEntry {
+  readonly label: string;
+  /** The loader on the ESP, as EFI writes it: \\EFI\\debian\\grubx64.efi. */
+  readonly file: string;
+  /** The rebuilt disk (efibootmgr -d) and the ESP's partition number on it (-p). */
+  readonly disk: string;
+  readonly part: number;
+  /** The ESP's GPT partition UUID (lower case). */
+  readonly partUuid: string;
+}
+
 export interface BootDisks {
   /** Manifest disk id → the target disk's device path (the storage stage's matching). */
   readonly disks: Readonly<Record<string, string>>;
   readonly devicePath: (id: string) => string;
+  /** --no-nvram: the disks are for another machine; write no EFI boot entry here. */
+  readonly noNvram?: boolean;
+}
+
+/**
+ * The EFI boot entries to make: the captured ones that load from an ESP of the manifest (in
+ * the captured BootOrder), or, when none was captured (a --root capture reads no NVRAM), one
+ * "debian" entry for GRUB on the mounted ESP — what Debian's installer makes.
+ */
+export function wantedEfiEntries(m: Manifest, d: BootDisks, esp: { disk: string; part: { id: string; number: number; uuid?: string } }): { entries: WantedEntry[]; bootloaderIds: string[] } {
+  const esps = (m.storage?.disks ?? []).flatMap((disk) => (disk.partitions ?? []).filter((p) => p.type.toUpperCase() === ESP_TYPE && p.uuid !== undefined && d.disks[disk.id] !== undefined).map((p) => ({ disk: d.disks[disk.id]!, part: p })));
+  const efi = m.boot?.efi;
+  const order = efi?.bootOrder ?? [];
+  const captured = [...(efi?.entries ?? [])].sort((a, b) => (order.indexOf(a.number) + 1 || 1e6) - (order.indexOf(b.number) + 1 || 1e6));
+  const entries: WantedEntry[] = [];
+  for (const e of captured) {
+    const on = esps.find((x) => e.partUuid !== undefined && x.part.uuid!.toLowerCase() === e.partUuid.toLowerCase());
+    if (on === undefined || e.file === undefined || !/^\\[\x20-\x7e]+$/.test(e.file)) continue;
+    entries.push({ label: e.label, file: e.file, disk: on.disk, part: on.part.number, partUuid: on.part.uuid!.toLowerCase() });
+  }
+  if (entries.length === 0 && esp.part.uuid !== undefined) entries.push({ label: 'debian', file: '\\EFI\\debian\\grubx64.efi', disk: esp.disk, part: esp.part.number, partUuid: esp.part.uuid.toLowerCase() });
+  // grub-install --bootloader-id=ID writes \EFI\ID\grubx64.efi: one install per directory the entries load from.
+  const bootloaderIds = [...new Set(entries.map((e) => /^\\EFI\\([A-Za-z0-9._-]+)\\/i.exec(e.file)?.[1]).filter((x): x is string => x !== undefined && x.toUpperCase() !== 'BOOT'))];
+  return { entries, bootloaderIds };
 }
 
 export function planBoot(ctx: SystemPlanContext, cli: readonly string[], d: BootDisks): Step[] {
@@ -94,8 +130,29 @@ export function planBoot(ctx: SystemPlanContext, cli: readonly string[], d: Boot
   } else {
     const esp = (m.mounts?.fstab ?? []).find((e) => e.device !== undefined && (m.storage?.disks ?? []).some((disk) => (disk.partitions ?? []).some((p) => p.id === e.device && p.type.toUpperCase() === ESP_TYPE)));
     if (esp === undefined) throw new UserError('REFUSED', 'boot.firmware is uefi, but no EFI system partition is mounted in mounts.fstab');
-    steps.push({ id: 'boot:grub-efi', stage: 'boot', title: `GRUB for UEFI on the ESP ${esp.file} (removable fallback \\EFI\\BOOT\\BOOTX64.EFI, no NVRAM entry)`, argv: ['chroot', ctx.target, 'grub-install', '--target=x86_64-efi', `--efi-directory=${esp.file}`, '--removable', '--no-nvram'], risk: 'create', after: [last] });
+    // The removable fallback loader first: whatever happens to NVRAM, the disk boots.
+    steps.push({ id: 'boot:grub-efi', stage: 'boot', title: `GRUB for UEFI on the ESP ${esp.file}: the removable fallback \\EFI\\BOOT\\BOOTX64.EFI`, argv: ['chroot', ctx.target, 'grub-install', '--target=x86_64-efi', `--efi-directory=${esp.file}`, '--removable', '--no-nvram'], risk: 'create', after: [last] });
     last = 'boot:grub-efi';
+    const espDisk = (m.storage?.disks ?? []).find((disk) => (disk.partitions ?? []).some((p) => p.id === esp.device));
+    const espPart = espDisk?.partitions?.find((p) => p.id === esp.device);
+    const wanted = espDisk && espPart && d.disks[espDisk.id] ? wantedEfiEntries(m, d, { disk: d.disks[espDisk.id]!, part: espPart }) : { entries: [], bootloaderIds: [] };
+    for (const id of wanted.bootloaderIds) {
+      const step = `boot:grub-efi:${id}`;
+      steps.push({ id: step, stage: 'boot', title: `GRUB for UEFI on the ESP ${esp.file}: \\EFI\\${id}\\grubx64.efi (for the boot entry)`, argv: ['chroot', ctx.target, 'grub-install', '--target=x86_64-efi', `--efi-directory=${esp.file}`, `--bootloader-id=${id}`, '--no-nvram'], risk: 'create', after: [last] });
+      last = step;
+    }
+    if (!d.noNvram && wanted.entries.length) {
+      steps.push({
+        id: 'boot:efi-entries',
+        stage: 'boot',
+        title: `EFI boot entries, made once, first in BootOrder: ${wanted.entries.map((e) => `"${e.label}" ${e.file}`).join(', ')}`,
+        argv: [...cli, 'internal', 'efi-entries'],
+        input: { kind: 'text', text: `${JSON.stringify({ entries: wanted.entries, espDir: joinInside(ctx.target, esp.file) })}\n` },
+        risk: 'create',
+        after: [last],
+      });
+      last = 'boot:efi-entries';
+    }
   }
   steps.push({ id: 'boot:policy-rc.d', stage: 'boot', title: 'services may start again in the target (policy-rc.d removed)', argv: ['rm', '-f', joinInside(ctx.target, '/usr/sbin/policy-rc.d')], risk: 'create', after: [last] });
   return steps;
