@@ -59,7 +59,9 @@ test('many commands at once each get their own output, and no file is left behin
   const s = new Spawner(perl, env);
   const rs = await Promise.all(Array.from({ length: 60 }, (_, i) => s.run(['sh', '-c', `echo ${i}; echo e${i} >&2; exit ${i % 7}`])));
   rs.forEach((r, i) => assert.deepEqual(r, { exitCode: i % 7, stdout: `${i}\n`, stderr: `e${i}\n`, enoent: false }));
-  const dirs = readdirSync(tmpdir()).filter((d) => d.startsWith('sysmanifest-run-'));
+  // This process's helpers only: another sysmanifest running on the machine has its own files in flight.
+  const dirs = readdirSync(tmpdir()).filter((d) => d.startsWith(`sysmanifest-run-${process.pid}-`));
+  assert.ok(dirs.length > 0, 'the helper directory is named after this process');
   for (const d of dirs) assert.deepEqual(readdirSync(`${tmpdir()}/${d}`).filter((f) => /^\d+\./.test(f)), [], `leftovers in ${d}`);
 });
 
