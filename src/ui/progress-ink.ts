@@ -3,13 +3,16 @@
 import { createElement as h, useEffect, useState } from 'react';
 import { Box, render, Text } from 'ink';
 import type { ApplyEvent } from '../core/plan/apply.ts';
-import type { ProgressSink } from './progress.ts';
+import { elapsed, type ProgressSink } from './progress.ts';
 import { printable } from '../core/text.ts';
 
 interface Line {
   readonly id: string;
   readonly text: string;
   readonly state: 'running' | 'done' | 'skip' | 'failed';
+  /** A long step: the time so far and its latest output line. */
+  readonly detail?: string;
+  readonly ms?: number;
 }
 
 export function inkProgress(): ProgressSink {
@@ -20,10 +23,13 @@ export function inkProgress(): ProgressSink {
     useEffect(() => {
       push = (e) =>
         setLines((old) => {
+          if (e.type === 'output' || e.type === 'tick') {
+            return old.map((l) => (l.id === e.step.id ? { ...l, ms: e.ms, ...(e.line ? { detail: printable(e.line) } : {}) } : l));
+          }
           const rest = old.filter((l) => l.id !== e.step.id);
           const text = printable(e.type === 'start' ? `[${e.index + 1}/${e.total}] ${e.step.title}` : (old.find((l) => l.id === e.step.id)?.text ?? e.step.title));
           const state = e.type === 'start' ? 'running' : e.type === 'done' ? 'done' : e.type === 'skip' ? 'skip' : 'failed';
-          return [...rest, { id: e.step.id, text, state }];
+          return [...rest, { id: e.step.id, text: e.type === 'done' ? `${text} (${elapsed(e.ms)})` : text, state }];
         });
       for (const e of queue.splice(0)) push(e);
     }, []);
@@ -32,7 +38,10 @@ export function inkProgress(): ProgressSink {
     return h(
       Box,
       { flexDirection: 'column' },
-      lines.map((l) => h(Text, { key: l.id, color: color[l.state] }, `${mark[l.state]} ${l.text}`)),
+      lines.flatMap((l) => [
+        h(Text, { key: l.id, color: color[l.state] }, `${mark[l.state]} ${l.text}${l.state === 'running' && l.ms !== undefined ? ` — ${elapsed(l.ms)}` : ''}`),
+        ...(l.state === 'running' && l.detail ? [h(Text, { key: `${l.id}:detail`, dimColor: true, wrap: 'truncate-end' }, `    ${l.detail}`)] : []),
+      ]),
     );
   };
   const app = render(h(View));

@@ -14,6 +14,9 @@ import { collect } from './common.ts';
 import { UserError } from '../../core/errors.ts';
 import type { Out } from './common.ts';
 
+/** A long tool's lines, passed on to this command's stdout as they come: the rebuild shows them as progress. */
+const passOn = (line: string): void => void process.stdout.write(line);
+
 export function registerInternal(program: Command, out: Out): void {
   const internal = program.command('internal', { hidden: true }).description('steps of a rebuild plan (not for direct use)');
   internal
@@ -23,7 +26,7 @@ export function registerInternal(program: Command, out: Out): void {
     .option('--strict', 'a package the mirror no longer has is an error')
     .action(async (o: { target: string; strict?: boolean }) => {
       const spec = parseSpec(await text(process.stdin));
-      const r = await aptApply(nestedRunner(hostMutatingRunner()), o.target, spec, o.strict === true);
+      const r = await aptApply(nestedRunner(hostMutatingRunner()), o.target, spec, o.strict === true, passOn);
       out(`installed ${r.installed} manual package(s); ${r.autoMarked} marked auto; ${r.held.length} held${r.missing.length ? `; NOT AVAILABLE in the mirror: ${r.missing.join(' ')}` : ''}\n`);
     });
   internal
@@ -51,7 +54,7 @@ export function registerInternal(program: Command, out: Out): void {
     .option('--module <name>', 'a kernel module the initramfs must hold unless built in (repeatable)', collect, [])
     .action(async (o: { target: string; program: string[]; module: string[] }) => {
       for (const x of [...o.program, ...o.module]) if (!/^[a-z0-9_-]+$/.test(x)) throw new UserError('USAGE', `internal initramfs-build: ${JSON.stringify(x)} is not a program or module name`);
-      const r = await initramfsBuild(nestedRunner(hostMutatingRunner()), o.target, { programs: o.program, modules: o.module });
+      const r = await initramfsBuild(nestedRunner(hostMutatingRunner()), o.target, { programs: o.program, modules: o.module }, passOn);
       out(`initramfs built once and checked: ${r.images.join(', ')}\n`);
     });
   internal

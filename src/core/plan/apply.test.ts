@@ -95,3 +95,32 @@ test('resume after a reboot: a runtime step the journal calls done runs again wh
   assert.deepEqual(await applyPlan(crashed, p, { journal: await Journal.open(file2), secret: async () => '' }), { ran: 1, skipped: 1 });
   assert.deepEqual(crashed.mutations, [next.argv]);
 });
+
+test('a long step: its output lines are followed (printable, trimmed) and a tick reports the time so far with the latest line; other steps run without', async () => {
+  class Talking extends FakeRunner {
+    withLines: string[] = [];
+    override async mutate(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+      if (options.onLine) {
+        this.withLines.push(argv[0]!);
+        options.onLine('Get:1 file:/m bookworm/main amd64 hello 2.10-3\n');
+        await new Promise((r) => setTimeout(r, 60));
+        options.onLine('   \n');
+        options.onLine(`Unpacking ${'x'.repeat(300)}\n`);
+        await new Promise((r) => setTimeout(r, 60));
+      }
+      return super.mutate(argv, options);
+    }
+  }
+  const long: Plan = { ...plan, steps: [{ id: 'packages:install', title: 'apt', argv: ['apt-apply'], risk: 'create', after: [], long: true }, { id: 'x', title: 'short', argv: ['true'], risk: 'create', after: [] }] };
+  const runner = new Talking({ commands: { 'apt-apply': '', true: '' } });
+  const events: string[] = [];
+  await applyPlan(runner, long, { journal: await Journal.open(join(dir, 'long', 'journal.jsonl')), secret: async () => '', tickMs: 25, onEvent: (e) => events.push(e.type === 'output' || e.type === 'tick' ? `${e.type}:${e.step.id}:${e.line ?? ''}` : `${e.type}:${e.step.id}`) });
+  assert.deepEqual(runner.withLines, ['apt-apply'], 'only the long step is followed');
+  const outputs = events.filter((e) => e.startsWith('output:'));
+  assert.deepEqual(outputs, ['output:packages:install:Get:1 file:/m bookworm/main amd64 hello 2.10-3', `output:packages:install:Unpacking ${'x'.repeat(147)}...`]);
+  const ticks = events.filter((e) => e.startsWith('tick:'));
+  assert.ok(ticks.length >= 2, events.join('\n'));
+  assert.ok(ticks.every((t) => t.startsWith('tick:packages:install:Get:1') || t.startsWith('tick:packages:install:Unpacking')), ticks.join('\n'));
+  const last = events.lastIndexOf('done:packages:install');
+  assert.ok(events.slice(last).every((e) => !e.startsWith('tick:')), 'no tick after the step is done');
+});

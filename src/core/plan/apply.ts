@@ -11,12 +11,20 @@ export type ApplyEvent =
   | { readonly type: 'skip'; readonly step: Step; readonly why: 'done' | 'checked' }
   | { readonly type: 'start'; readonly step: Step; readonly index: number; readonly total: number }
   | { readonly type: 'done'; readonly step: Step; readonly ms: number }
+  /** A long step's latest output line (printable, trimmed), as it comes. */
+  | { readonly type: 'output'; readonly step: Step; readonly line: string; readonly ms: number }
+  /** A long step still running: every PROGRESS_TICK_MS, with the latest line it printed. */
+  | { readonly type: 'tick'; readonly step: Step; readonly ms: number; readonly line?: string }
   | { readonly type: 'failed'; readonly step: Step; readonly error: Error };
+
+export const PROGRESS_TICK_MS = 10_000;
 
 export interface ApplyOptions {
   readonly journal: Journal;
   readonly secret: (name: 'luks-passphrase') => Promise<string>;
   readonly onEvent?: (e: ApplyEvent) => void;
+  /** How often a long step reports that it is still running (default PROGRESS_TICK_MS). */
+  readonly tickMs?: number;
   /** How long to wait for device nodes to appear after a step. */
   readonly waitMs?: number;
 }
@@ -81,15 +89,27 @@ export async function applyPlan(runner: MutatingRunner, plan: Plan, o: ApplyOpti
     o.onEvent?.({ type: 'start', step, index, total: plan.steps.length });
     await o.journal.append(step.id, 'start');
     const t0 = Date.now();
+    let last: string | undefined;
+    const ticker = step.long && o.onEvent ? setInterval(() => o.onEvent?.({ type: 'tick', step, ms: Date.now() - t0, ...(last ? { line: last } : {}) }), o.tickMs ?? PROGRESS_TICK_MS) : undefined;
+    const onLine = step.long && o.onEvent
+      ? (l: string): void => {
+          const line = l.trim();
+          if (line === '') return;
+          last = line.length > 160 ? `${line.slice(0, 157)}...` : line;
+          o.onEvent?.({ type: 'output', step, line: last, ms: Date.now() - t0 });
+        }
+      : undefined;
     try {
       const input = step.input?.kind === 'text' ? step.input.text : step.input?.kind === 'secret' ? await o.secret(step.input.secret) : undefined;
-      await runner.mutate(step.argv, input === undefined ? {} : { input });
+      await runner.mutate(step.argv, { ...(input === undefined ? {} : { input }), ...(onLine ? { onLine } : {}) });
       if (step.waitFor?.length) await waitForNodes(runner, step.waitFor, o.waitMs ?? 20_000);
     } catch (e) {
+      clearInterval(ticker);
       await o.journal.append(step.id, 'failed', (e as Error).message.split('\n')[0]);
       o.onEvent?.({ type: 'failed', step, error: e as Error });
       throw e;
     }
+    clearInterval(ticker);
     await o.journal.append(step.id, 'done');
     o.onEvent?.({ type: 'done', step, ms: Date.now() - t0 });
     ran++;

@@ -49,6 +49,11 @@ export interface Step {
   readonly runtime?: true;
   /** The rebuild stage the step belongs to (storage when absent). */
   readonly stage?: string;
+  /**
+   * A long step (a base install, the package transaction, the initramfs): its output is
+   * followed while it runs and shown as progress (the latest line, the time so far).
+   */
+  readonly long?: true;
 }
 
 export interface Plan {

@@ -117,3 +117,11 @@ test('the helper dies while a read-only command runs: the runner runs it again i
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('onLine: each line of stdout and stderr as it comes, with its newline; the result still holds the whole output', async () => {
+  const lines: string[] = [];
+  const r = await hostMutatingRunner().mutate(['sh', '-c', 'echo one; echo two >&2; printf "three"; exit 0'], { onLine: (l) => lines.push(l) });
+  assert.deepEqual([...lines].sort(), ['one\n', 'three', 'two\n']);
+  assert.equal(r.stdout, 'one\nthree');
+  assert.equal(r.stderr, 'two\n');
+});

@@ -66,7 +66,14 @@ interface RawResult {
 /** Commands with a timeout or a large stdin, and any command when there is no helper: execa. */
 async function viaExeca(program: string, args: readonly string[], options: RunOptions, searchPath?: string): Promise<RawResult> {
   const { execa } = await import('execa'); // loaded on first use: capture never needs it
+  const onLine = options.onLine;
+  // A transform that sees each line and passes it on unchanged: the buffered result stays whole.
+  const tap = onLine === undefined ? {} : (() => {
+    const t = { transform: function* (line: unknown) { onLine(String(line)); yield line; }, preserveNewlines: true };
+    return { stdout: t, stderr: t };
+  })();
   const r = await execa(program, args, {
+    ...tap,
     reject: false,
     env: childEnv(searchPath),
     extendEnv: true,
@@ -191,6 +198,7 @@ async function spawn(argv: readonly string[], options: RunOptions, gate: Gate, s
   if (program === undefined) throw new Error('runner: empty argv');
   const r = await gate.with(async () => {
     if (options.processGroup) return viaExecaGroup(program, args, options, searchPath);
+    if (options.onLine) return viaExeca(program, args, options, searchPath); // the helper writes output to files: no lines as they come
     const fits = options.timeoutMs === undefined && (options.input === undefined || Buffer.byteLength(options.input) <= MAX_INPUT);
     const helper = fits ? spawner() : undefined;
     const viaHelperResult = helper && (await viaHelper(helper, argv, options, mutating));

@@ -14,6 +14,11 @@ export interface RunOptions {
    * SIGKILL 2 s later), not only the process: a hook's children too. An interrupted run kills it.
    */
   readonly processGroup?: boolean;
+  /**
+   * Each line of stdout and stderr (with its newline) as it comes, for progress on long
+   * commands (apt-get, mmdebstrap, update-initramfs); the result still holds all of it.
+   */
+  readonly onLine?: (line: string) => void;
 }
 
 export interface CommandResult {

@@ -53,7 +53,8 @@ export function unavailable(stderr: string): string[] {
   return [...out];
 }
 
-export async function aptApply(runner: MutatingRunner, target: string, spec: AptApplySpec, strict: boolean): Promise<AptApplyResult> {
+/** `onLine`: apt-get install's output as it comes (the internal command passes it on as progress). */
+export async function aptApply(runner: MutatingRunner, target: string, spec: AptApplySpec, strict: boolean, onLine?: (line: string) => void): Promise<AptApplyResult> {
   const inTarget = (...argv: string[]): string[] => ['chroot', target, 'env', 'LC_ALL=C', 'DEBIAN_FRONTEND=noninteractive', ...argv];
   const apt = ['apt-get', '-y', '-q', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', ...(spec.recommends === false ? ['--no-install-recommends'] : [])];
   let wanted = [...spec.manual];
@@ -68,7 +69,7 @@ export async function aptApply(runner: MutatingRunner, target: string, spec: Apt
     wanted = wanted.filter((p) => !gone.includes(p));
   }
   if (missing.length && strict) throw new UserError('REFUSED', `the mirror no longer has ${missing.length} of the manual packages: ${missing.join(' ')}`, { hint: 'without --strict the rebuild installs the rest and reports these' });
-  if (wanted.length) await runner.mutate(inTarget(...apt, 'install', ...wanted));
+  if (wanted.length) await runner.mutate(inTarget(...apt, 'install', ...wanted), onLine ? { onLine } : {});
   // Auto marks: everything installed that the user did not choose.
   const manualNow = (await runner.mutate(inTarget('apt-mark', 'showmanual'))).stdout.split('\n').filter(Boolean);
   const chosen = new Set(spec.manual.flatMap((p) => [p, p.replace(/:[a-z0-9-]+$/, '')]));

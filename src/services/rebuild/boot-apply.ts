@@ -20,7 +20,7 @@ const DIVERTED = '/usr/sbin/update-initramfs.sysmanifest';
 
 export type { InitramfsNeeds };
 
-export async function initramfsBuild(runner: MutatingRunner, target: string, needs: InitramfsNeeds): Promise<{ images: string[] }> {
+export async function initramfsBuild(runner: MutatingRunner, target: string, needs: InitramfsNeeds, onLine?: (line: string) => void): Promise<{ images: string[] }> {
   const inTarget = (...argv: string[]): string[] => ['chroot', target, 'env', 'LC_ALL=C', ...argv];
   const fs = new RootFs(target);
   const diverted = (await runner.mutate(inTarget('dpkg-divert', '--list', '/usr/sbin/update-initramfs'))).stdout.includes(DIVERTED);
@@ -35,7 +35,7 @@ export async function initramfsBuild(runner: MutatingRunner, target: string, nee
   if (kernels.length === 0) throw new UserError('REFUSED', 'the target has no kernel (/boot/vmlinuz-*): add a linux-image package to the manifest\'s packages.manual');
   // Built once: what an earlier, interrupted attempt left is removed first.
   await runner.mutate(['find', boot.path, '-maxdepth', '1', '-name', 'initrd.img-*', '-delete']);
-  await runner.mutate(inTarget('update-initramfs', '-c', '-k', 'all'));
+  await runner.mutate(inTarget('update-initramfs', '-c', '-k', 'all'), onLine ? { onLine } : {});
   const images: string[] = [];
   for (const k of kernels) {
     const image = `/boot/initrd.img-${k}`;

@@ -97,6 +97,7 @@ export function planBase(ctx: SystemPlanContext): Step[] {
       ],
       risk: 'create',
       after: ['base:cache'],
+      long: true,
     },
   ];
 }
@@ -142,7 +143,7 @@ export function planPackages(ctx: SystemPlanContext, cli: readonly string[], str
     last = `packages:arch:${a}`;
   }
   // No translations: a partial mirror (sysmanifest mirror) has none, and the install needs none.
-  steps.push({ id: 'packages:update', stage: 'packages', title: 'apt-get update', argv: chroot(ctx, 'apt-get', '-o', 'Acquire::Languages=none', 'update'), risk: 'create', after: [last, 'packages:policy-rc.d:mode'] });
+  steps.push({ id: 'packages:update', stage: 'packages', title: 'apt-get update', argv: chroot(ctx, 'apt-get', '-o', 'Acquire::Languages=none', 'update'), risk: 'create', after: [last, 'packages:policy-rc.d:mode'], long: true });
   const manual = [...(p.manual ?? [])];
   const held = [...(p.held ?? [])];
   steps.push({
@@ -153,6 +154,7 @@ export function planPackages(ctx: SystemPlanContext, cli: readonly string[], str
     input: { kind: 'text', text: `${JSON.stringify({ manual, held, ...(p.installRecommends === false ? { recommends: false } : {}) })}\n` },
     risk: 'create',
     after: ['packages:update'],
+    long: true,
   });
   return steps;
 }

@@ -115,7 +115,7 @@ export function planBoot(ctx: SystemPlanContext, cli: readonly string[], d: Boot
   if (Object.keys(d.disks).length === 0) throw new UserError('USAGE', 'the boot stage installs GRUB onto the rebuilt disks, and the manifest records no disks (storage.disks): capture the machine with its disks');
   const needs = bootNeeds(m);
   const steps: Step[] = [
-    { id: 'boot:initramfs', stage: 'boot', title: `initramfs, built once (checked for ${[...needs.programs, ...needs.modules].join(', ')})`, argv: [...cli, 'internal', 'initramfs-build', '--target', ctx.target, ...needs.programs.flatMap((p) => ['--program', p]), ...needs.modules.flatMap((x) => ['--module', x])], risk: 'create', after: [] },
+    { id: 'boot:initramfs', stage: 'boot', title: `initramfs, built once (checked for ${[...needs.programs, ...needs.modules].join(', ')})`, argv: [...cli, 'internal', 'initramfs-build', '--target', ctx.target, ...needs.programs.flatMap((p) => ['--program', p]), ...needs.modules.flatMap((x) => ['--module', x])], risk: 'create', after: [], long: true },
     { id: 'boot:grub-config', stage: 'boot', title: 'GRUB configuration (update-grub; root=UUID from the identity map)', argv: [...cli, 'internal', 'grub-config', '--target', ctx.target], input: { kind: 'text', text: `${JSON.stringify({ links: uuidLinks(m, d.devicePath) })}\n` }, risk: 'create', after: ['boot:initramfs'] },
   ];
   let last = 'boot:grub-config';
