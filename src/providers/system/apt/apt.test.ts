@@ -253,6 +253,15 @@ test('installRecommends: the last APT::Install-Recommends in apt reading order w
   assert.equal(installRecommends([f('/etc/apt/apt.conf.d/x', 'APT::Install-Suggests "false";\n')]), undefined);
 });
 
+test('apt: a captured section with installRecommends false is valid against the schema (a capture of a machine with Recommends off)', async () => {
+  const { validateSchema, formatPath } = await import('../../../core/manifest/validate.ts');
+  const p = (await provider.contribute({ runner: chrootRunner(), root: CHROOT })).packages!;
+  const issues = (packages: unknown) => validateSchema({ apiVersion: 'sysmanifest/v1', host: {}, packages }).filter((i) => i.path[0] === 'packages').map((i) => formatPath(i.path));
+  assert.deepEqual(issues(p), []);
+  assert.deepEqual(issues({ ...p, installRecommends: false }), []);
+  assert.deepEqual(issues({ ...p, installRecommends: 'no' }), ['packages.installRecommends']);
+});
+
 test('isConfPart: the apt.conf.d names apt reads (no extension or .conf)', async () => {
   const { isConfPart } = await import('./gather.ts');
   assert.deepEqual(['99norecommends', '01autoremove', 'x.conf', 'x.conf.dpkg-old', '.hidden', 'a.save', 'bad name'].filter(isConfPart), ['99norecommends', '01autoremove', 'x.conf']);

@@ -158,4 +158,5 @@ test('pacman: the captured section is valid against schemas/system/packages.sche
   const { foreign: _, ...withoutForeign } = p;
   assert.deepEqual(issues(withoutForeign).map((i) => formatPath(i.path)), ['packages.foreign']);
   assert.notDeepEqual(issues({ ...p, sources: [] }), []); // additionalProperties holds: only apt fields by name
+  assert.deepEqual(issues({ ...p, installRecommends: false }).map((i) => formatPath(i.path)), ['packages.installRecommends'], 'installRecommends is apt\'s');
 });
