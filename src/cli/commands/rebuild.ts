@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { UserError } from '../../core/errors.ts';
-import { readInputText } from '../../core/input.ts';
+import { readInputBytes, readInputText } from '../../core/input.ts';
 import { formatDifference } from '../../core/manifest/diff.ts';
 import { loadManifest } from '../../core/manifest/load.ts';
 import { hostMutatingRunner, hostReadOnlyRunner } from '../../core/runner/exec.ts';
@@ -50,8 +50,9 @@ const planFlags = (cmd: Command): Command =>
  * (`--key-file <(pass show disk)` is the way to keep the passphrase off the disk). At most
  * 8 MiB, cryptsetup's own default limit for a key file (--keyfile-size).
  */
-function readKeyFile(file: string): Promise<string> {
-  return readInputText(file, { what: 'key file', code: 'REFUSED', maxBytes: 8 * 1024 * 1024, allowPipe: true });
+/** A key file's exact bytes (binary keys from /dev/urandom included), as cryptsetup --key-file reads them. */
+function readKeyFile(file: string): Promise<Uint8Array> {
+  return readInputBytes(file, { what: 'key file', code: 'REFUSED', maxBytes: 8 * 1024 * 1024, allowPipe: true });
 }
 
 async function askYes(question: string): Promise<boolean> {

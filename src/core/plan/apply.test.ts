@@ -21,7 +21,7 @@ const plan: Plan = { version: PLAN_VERSION, manifestSha256: 'x', host: 'h', disk
 
 /** A fake machine that "crashes" (throws) once the n-th mutation has run. */
 class CrashingRunner extends FakeRunner {
-  inputs: Array<string | undefined> = [];
+  inputs: Array<string | Uint8Array | undefined> = [];
   crashAfter: number;
   constructor(crashAfter: number, files: Record<string, string> = {}, blkid = '') {
     super({
@@ -94,6 +94,29 @@ test('resume after a reboot: a runtime step the journal calls done runs again wh
   await applyPlan(new FakeRunner({ commands: { 'mount /dev/vdb2 /mnt/t': '' } }), { ...p, steps: [mount] }, { journal: await Journal.open(file2), secret: async () => '' });
   assert.deepEqual(await applyPlan(crashed, p, { journal: await Journal.open(file2), secret: async () => '' }), { ran: 1, skipped: 1 });
   assert.deepEqual(crashed.mutations, [next.argv]);
+});
+
+test('resume after a reboot of the live system: the mount point it made is gone, so mkdir runs again before the mount (the beta machine of the e2e test failed here)', async () => {
+  const mkdir: Step = { id: 'mkdir:/', title: 'mount point', argv: ['mkdir', '-p', '--', '/mnt/t'], risk: 'create', runtime: true, check: { device: '/mnt/t', probe: {}, directory: '/mnt/t' }, after: [] };
+  const mount: Step = { id: 'mount:/', title: 'mount /', argv: ['mount', '/dev/vdb2', '/mnt/t'], risk: 'create', runtime: true, check: { device: '', probe: {}, mountpoint: '/mnt/t' }, after: ['mkdir:/'] };
+  const p: Plan = { ...plan, steps: [mkdir, mount] };
+  const file = join(dir, 'reboot-mkdir', 'journal.jsonl');
+  await applyPlan(new FakeRunner({ commands: { 'mkdir -p -- /mnt/t': '', 'mount /dev/vdb2 /mnt/t': '' } }), p, { journal: await Journal.open(file), secret: async () => '' });
+  const rebooted = new FakeRunner({ commands: { 'mkdir -p -- /mnt/t': '', 'mount /dev/vdb2 /mnt/t': '', 'findmnt --noheadings --mountpoint /mnt/t': { exitCode: 1, stdout: '' } } });
+  assert.deepEqual(await applyPlan(rebooted, p, { journal: await Journal.open(file), secret: async () => '' }), { ran: 2, skipped: 0 });
+  assert.deepEqual(rebooted.mutations, [mkdir.argv, mount.argv]);
+  // No reboot: the directory is there and mounted; nothing runs.
+  const same = new FakeRunner({ commands: { 'findmnt --noheadings --mountpoint /mnt/t': '/mnt/t /dev/vdb2 ext4 rw\n' }, dirs: ['/mnt/t'] });
+  assert.deepEqual(await applyPlan(same, p, { journal: await Journal.open(file), secret: async () => '' }), { ran: 0, skipped: 2 });
+});
+
+test('an ensure step is skipped even the first time when its check already holds (md --create left the array running: no --assemble)', async () => {
+  const assemble: Step = { id: 'md-assemble:md0', title: 'assemble', argv: ['mdadm', '--assemble', '--run', '/dev/md/0'], risk: 'create', runtime: true, ensure: true, check: { device: '/dev/md/0', probe: {} }, after: [] };
+  const running = new FakeRunner({ commands: { 'blkid -p -o export /dev/md/0': 'TYPE=ext4\n' }, files: { '/dev/md/0': '' } });
+  assert.deepEqual(await applyPlan(running, { ...plan, steps: [assemble] }, { journal: await Journal.open(join(dir, 'ensure1', 'journal.jsonl')), secret: async () => '' }), { ran: 0, skipped: 1 });
+  assert.deepEqual(running.mutations, []);
+  const stopped = new FakeRunner({ commands: { 'mdadm --assemble --run /dev/md/0': '' } });
+  assert.deepEqual(await applyPlan(stopped, { ...plan, steps: [{ ...assemble, waitFor: [] }] }, { journal: await Journal.open(join(dir, 'ensure2', 'journal.jsonl')), secret: async () => '' }), { ran: 1, skipped: 0 });
 });
 
 test('a long step: its output lines are followed (printable, trimmed) and a tick reports the time so far with the latest line; other steps run without', async () => {

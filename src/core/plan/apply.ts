@@ -21,7 +21,8 @@ export const PROGRESS_TICK_MS = 10_000;
 
 export interface ApplyOptions {
   readonly journal: Journal;
-  readonly secret: (name: 'luks-passphrase') => Promise<string>;
+  /** A passphrase typed, or the exact bytes of a key file. */
+  readonly secret: (name: 'luks-passphrase') => Promise<string | Uint8Array>;
   readonly onEvent?: (e: ApplyEvent) => void;
   /** How often a long step reports that it is still running (default PROGRESS_TICK_MS). */
   readonly tickMs?: number;
@@ -31,6 +32,7 @@ export interface ApplyOptions {
 
 /** Does the device exist and carry the identity the step was to give it? */
 export async function checkDone(runner: MutatingRunner, check: StepCheck): Promise<boolean> {
+  if (check.directory !== undefined) return runner.exists(check.directory);
   if (check.mountpoint !== undefined) {
     // A pseudo or bind mount (proc, sysfs, /dev into the target): is something mounted there?
     const m = await runner.run(['findmnt', '--noheadings', '--mountpoint', check.mountpoint], { okExitCodes: [1] });
@@ -78,7 +80,7 @@ export async function applyPlan(runner: MutatingRunner, plan: Plan, o: ApplyOpti
       skipped++;
       continue;
     }
-    if (state === 'start' || state === 'failed') {
+    if (state === 'start' || state === 'failed' || (state === undefined && step.ensure)) {
       if (step.check && (await checkDone(runner, step.check))) {
         await o.journal.append(step.id, 'checked', `${step.check.device} has the intended identity`);
         o.onEvent?.({ type: 'skip', step, why: 'checked' });

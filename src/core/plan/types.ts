@@ -24,6 +24,8 @@ export interface StepCheck {
   readonly mountedOn?: string;
   /** Instead of a device: the step is done when something is mounted on this directory (proc, sysfs, a bind). */
   readonly mountpoint?: string;
+  /** Instead of a device: the step is done when this directory exists (a mount point on the live system). */
+  readonly directory?: string;
 }
 
 export interface Step {
@@ -47,6 +49,11 @@ export interface Step {
    * its check does not find it in effect, even if the journal says it was done.
    */
   readonly runtime?: true;
+  /**
+   * Skip it, even the first time, when its check already holds (an md array that --create left
+   * running needs no --assemble; after a reboot it does).
+   */
+  readonly ensure?: true;
   /** The rebuild stage the step belongs to (storage when absent). */
   readonly stage?: string;
   /**

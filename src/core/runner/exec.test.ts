@@ -125,3 +125,8 @@ test('onLine: each line of stdout and stderr as it comes, with its newline; the 
   assert.equal(r.stdout, 'one\nthree');
   assert.equal(r.stderr, 'two\n');
 });
+
+test('stdin as bytes through execa too (a timeout sends the command there): exact', async () => {
+  const r = await hostMutatingRunner().mutate(['od', '-An', '-tx1'], { input: new Uint8Array([0, 255, 10, 128]), timeoutMs: 10_000 });
+  assert.equal(r.stdout.trim(), '00 ff 0a 80');
+});

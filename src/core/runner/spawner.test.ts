@@ -115,3 +115,9 @@ test('the output directory does not outlive its process: the helper removes it w
     rmSync(alive, { recursive: true, force: true });
   }
 });
+
+test('stdin as bytes: a binary key file reaches the command exactly (NUL, 0xff, a lone 0x80, no newline added)', async () => {
+  const s = new Spawner(perl, env);
+  const r = await s.run(['od', '-An', '-tx1'], new Uint8Array([0, 255, 10, 128, 0x41]));
+  assert.equal(r.stdout.trim(), '00 ff 0a 80 41');
+});

@@ -106,7 +106,7 @@ interface Pending {
   readonly reject: (e: Error) => void;
 }
 
-const hex = (s: string): string => Buffer.from(s, 'utf8').toString('hex');
+const hex = (s: string | Uint8Array): string => (typeof s === 'string' ? Buffer.from(s, 'utf8') : Buffer.from(s.buffer, s.byteOffset, s.byteLength)).toString('hex');
 
 /** One exit listener for every helper of the process (a test may start dozens). */
 const toRemove = new Set<string>();
@@ -176,7 +176,7 @@ export class Spawner {
   }
 
   /** Runs argv; `input` (at most MAX_INPUT bytes) is its stdin, /dev/null without it. */
-  run(argv: readonly string[], input?: string): Promise<SpawnResult> {
+  run(argv: readonly string[], input?: string | Uint8Array): Promise<SpawnResult> {
     if (this.broken) return Promise.reject(new SpawnerUnavailable(this.broken.message, false));
     if (input !== undefined && Buffer.byteLength(input) > MAX_INPUT) return Promise.reject(new SpawnerUnavailable(`stdin of more than ${MAX_INPUT} bytes`, false));
     const id = this.nextId++;

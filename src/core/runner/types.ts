@@ -6,8 +6,8 @@
 export interface RunOptions {
   /** Exit codes that are not failures for this call (0 is always fine). blkid -p exits 2 for "nothing found". */
   readonly okExitCodes?: readonly number[];
-  /** Text fed on stdin (e.g. a passphrase, never logged). */
-  readonly input?: string;
+  /** Fed on stdin (e.g. a passphrase or a binary key file's bytes, never logged). */
+  readonly input?: string | Uint8Array;
   readonly timeoutMs?: number;
   /**
    * Run in a process group of its own, and at timeoutMs kill the whole group (SIGTERM, then

@@ -26,7 +26,8 @@ export function mountSteps(m: Manifest, ctx: PlanContext, target: string, mkfsSt
     const options = e.options.split(',').filter((o) => KEEP_OPTION.test(o));
     const mkdir = `mkdir:${e.file}`;
     const id = `mount:${e.file}`;
-    steps.push({ id: mkdir, title: `create mount point ${dir}`, argv: ['mkdir', '-p', '--', dir], risk: 'create', after: previous ? [previous] : [] });
+    // The mount point of / is on the live system: gone after its reboot, made again on --resume.
+    steps.push({ id: mkdir, title: `create mount point ${dir}`, argv: ['mkdir', '-p', '--', dir], risk: 'create', check: { device: dir, probe: {}, directory: dir }, runtime: true, after: previous ? [previous] : [] });
     steps.push({
       id,
       title: `mount ${e.device} (${e.vfstype}) on ${dir}`,

@@ -30,7 +30,7 @@ export interface RebuildIO {
   /** Show the plan and ask; false aborts before any write. */
   confirm(plan: Plan): Promise<boolean>;
   /** The LUKS passphrase (asked once, or read from --key-file); never stored or logged. */
-  passphrase(): Promise<string>;
+  passphrase(): Promise<string | Uint8Array>;
   onEvent?(e: ApplyEvent): void;
 }
 
@@ -107,7 +107,7 @@ export async function rebuild(runner: MutatingRunner, file: string, o: RebuildOp
   if (!(await io.confirm(plan))) throw new UserError('REFUSED', 'not confirmed; nothing was written');
   if (!o.resume) await writeFileAtomic(planFile(o.stateDir), `${JSON.stringify(plan, null, 2)}\n`, 0o600);
 
-  let secret: string | undefined;
+  let secret: string | Uint8Array | undefined;
   const { ran, skipped } = await applyPlan(runner, plan, {
     journal: await Journal.open(journalFile(o.stateDir)),
     secret: async () => (secret ??= await io.passphrase()),

@@ -80,7 +80,7 @@ export function mdadmCreateArgv(where: string, md: MdArray, path: (id: string) =
 }
 
 export function plan(ctx: PlanContext): Step[] {
-  return (ctx.manifest.storage?.mdraid ?? []).map((md, i) => {
+  return (ctx.manifest.storage?.mdraid ?? []).flatMap((md, i) => {
     const where = `storage.mdraid[${i}] (${md.id})`;
     if (md.unsupported !== undefined) {
       throw new UserError('REFUSED', `${where} cannot be recreated: it was captured as unsupported: ${md.unsupported.reason}`, {
@@ -97,7 +97,20 @@ export function plan(ctx: PlanContext): Step[] {
     }
     const first = [...(md.members ?? [])].sort((a, b) => a.role - b.role)[0]!;
     const dev = ctx.devicePath(md.id);
-    return {
+    // After a reboot of the live system the array is stopped (no udev, no incremental
+    // assembly): --resume assembles it from the members it was created on.
+    const assemble: Step = {
+      id: `md-assemble:${md.id}`,
+      title: `assemble md ${dev} (${md.id}) if it is not running`,
+      argv: ['mdadm', '--assemble', '--run', dev, `--uuid=${md.uuid!}`, ...devices.map((d) => ctx.devicePath(d))],
+      risk: 'create',
+      after: [stepIds.device(md.id)],
+      check: { device: dev, probe: {} },
+      runtime: true,
+      ensure: true,
+      waitFor: [dev],
+    };
+    return [{
       id: stepIds.device(md.id),
       title: `md ${md.level} ${dev} (${md.id}) on ${devices.map((d) => ctx.devicePath(d)).join(', ')}${md.spares?.length ? ` (${md.spares.length} spare)` : ''}; resyncs in the background`,
       argv,
@@ -108,6 +121,6 @@ export function plan(ctx: PlanContext): Step[] {
       // array UUID in dashed form), so a finished --create is not run twice.
       check: { device: ctx.devicePath(first.on), probe: { TYPE: 'linux_raid_member', UUID: mdUuidToBlkid(md.uuid!) } },
       waitFor: [dev],
-    } satisfies Step;
+    } satisfies Step, assemble];
   });
 }
