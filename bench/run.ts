@@ -9,6 +9,7 @@ import { makeSyntheticRoot } from './system/synthetic.ts';
 import { median, row } from './lib/stats.ts';
 import { captureStorageOnHost } from './capture/host.ts';
 import { measureScale } from './validate/scale.ts';
+import { rebuildSystemOnHost } from './rebuild/system.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
@@ -76,6 +77,19 @@ async function rebuildStorage(): Promise<void> {
   }
 }
 
+async function rebuildSystem(): Promise<void> {
+  const r = rebuildSystemOnHost(RUNS);
+  if ('skip' in r) {
+    console.log(`rebuild-system: ${r.skip}`);
+    return;
+  }
+  console.log(`\nsystem stages of a rebuild on this host (base, packages, etc, users, homes, verify) of the test chroot (Debian 12 minbase + hello, less; a user with dotfiles), warm apt cache, ${RUNS} alternating runs, medians:`);
+  console.log(row('bash script of the same commands', r.floor_ms));
+  console.log(row('sysmanifest rebuild', r.rebuild_ms, r.floor_ms) + `  (vs the same commands; target ≤ 1.10×); ${r.commands} commands${r.skipped_stdin ? `, ${r.skipped_stdin} with stdin left out of the script` : ''}`);
+  for (const [stage, ms] of Object.entries(r.stages)) console.log(row(`  stage ${stage}`, ms));
+  console.log(`package downloads: ${r.debs_cold} .debs on the cold run, ${r.debs_warm} on the warm rerun (one shared --cache); initramfs builds: 0 (no kernel in this tree: update-initramfs is diverted by packages and built once in boot, which needs the guest)`);
+}
+
 function timeCli(args: readonly string[]): number {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, ['dist/sysmanifest.js', ...args], { encoding: 'utf8' });
@@ -137,6 +151,7 @@ if (spawnSync('sh', ['-c', 'command -v rear || test -x /usr/sbin/rear'], { stdio
 const benches: Record<string, () => Promise<void>> = {
   'capture-storage': captureStorage,
   'rebuild-storage': rebuildStorage,
+  'rebuild-system': rebuildSystem,
   'capture-machine': captureMachine,
   'system-scaling': systemScaling,
   'validate-scale': validateScale,

@@ -45,6 +45,9 @@ test('e2e: guest suite in one qemu guest', { skip: vmUnavailable(), timeout: (SU
       `--test-reporter=tap --test-reporter-destination=${tapFile}`,
       ...(ONLY ? [`--test-name-pattern=${shq(ONLY)}`] : []),
       `'test/e2e/guest/**/*.test.ts'`,
+      // A test process killed by a signal (one run here: SIGSEGV in Node under TCG, under host
+      // load) leaves its trace in the kernel log only: print it with the output.
+      '; rc=$?; dmesg | grep -iE "segfault|general protection|traps:" | tail -n 5 | sed "s/^/guest dmesg: /"; exit $rc',
     ].join(' ');
     let partial = '';
     const started = Date.now();

@@ -5,7 +5,7 @@ import { buildPlanContext } from '../../../core/plan/context.ts';
 import { fixture } from '../../../core/runner/fake.ts';
 import { parseBlkidExport } from '../inventory/parse.ts';
 import { guestManifest, guestPlanContext, guestStorage, TARGETS } from '../guest-fixture.testutil.ts';
-import { mdUuidToBlkid, plan } from './plan.ts';
+import { ASSEMBLE, mdUuidToBlkid, plan } from './plan.ts';
 
 const fx = (name: string): string => fixture(import.meta.url, `__fixtures__/${name}`);
 
@@ -26,8 +26,8 @@ test('md plan: the guest RAID1 (spare, internal bitmap) and RAID5 (metadata 1.0,
     },
     {
       id: 'md-assemble:md-data',
-      title: 'assemble md /dev/md/data (md-data) if it is not running',
-      argv: ['mdadm', '--assemble', '--run', '/dev/md/data', '--uuid=8d8b9cee:1eb3f3dd:ecd984a7:8b489f58', '/dev/sdd1', '/dev/sde1', '/dev/sdf1'],
+      title: 'assemble md /dev/md/data (md-data) from its members if it is not running as /dev/md/data',
+      argv: ['sh', '-c', ASSEMBLE, 'md-assemble', '/dev/md/data', '8d8b9cee:1eb3f3dd:ecd984a7:8b489f58', '/dev/sdd1', '/dev/sde1', '/dev/sdf1'],
       risk: 'create',
       after: ['dev:md-data'],
       check: { device: '/dev/md/data', probe: {} },
@@ -49,8 +49,8 @@ test('md plan: the guest RAID1 (spare, internal bitmap) and RAID5 (metadata 1.0,
     },
     {
       id: 'md-assemble:md-scratch',
-      title: 'assemble md /dev/md/scratch (md-scratch) if it is not running',
-      argv: ['mdadm', '--assemble', '--run', '/dev/md/scratch', '--uuid=64e32a3c:a2486b50:3130945e:c0d80d53', '/dev/sdd2', '/dev/sde2', '/dev/sdf2'],
+      title: 'assemble md /dev/md/scratch (md-scratch) from its members if it is not running as /dev/md/scratch',
+      argv: ['sh', '-c', ASSEMBLE, 'md-assemble', '/dev/md/scratch', '64e32a3c:a2486b50:3130945e:c0d80d53', '/dev/sdd2', '/dev/sde2', '/dev/sdf2'],
       risk: 'create',
       after: ['dev:md-scratch'],
       check: { device: '/dev/md/scratch', probe: {} },

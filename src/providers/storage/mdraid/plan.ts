@@ -79,6 +79,19 @@ export function mdadmCreateArgv(where: string, md: MdArray, path: (id: string) =
   return argv;
 }
 
+/** sh -c ASSEMBLE md-assemble DEV UUID MEMBER…: see the md-assemble step below. */
+export const ASSEMBLE = [
+  'set -e',
+  'dev=$1 uuid=$2; shift 2',
+  '[ -e "$dev" ] && exit 0',
+  'for m in "$@"; do',
+  '  for h in $(ls "/sys/class/block/$(basename "$(readlink -f "$m")")/holders" 2>/dev/null); do',
+  '    case $h in md*) mdadm --stop "/dev/$h" ;; esac',
+  '  done',
+  'done',
+  'exec mdadm --assemble --run "$dev" --uuid="$uuid" "$@"',
+].join('\n');
+
 export function plan(ctx: PlanContext): Step[] {
   return (ctx.manifest.storage?.mdraid ?? []).flatMap((md, i) => {
     const where = `storage.mdraid[${i}] (${md.id})`;
@@ -97,12 +110,13 @@ export function plan(ctx: PlanContext): Step[] {
     }
     const first = [...(md.members ?? [])].sort((a, b) => a.role - b.role)[0]!;
     const dev = ctx.devicePath(md.id);
-    // After a reboot of the live system the array is stopped (no udev, no incremental
-    // assembly): --resume assembles it from the members it was created on.
+    // After a reboot of the live system the array is stopped, or its udev assembled it under a
+    // name of its own (md127: the homehost differs): --resume assembles it as the plan names it
+    // from the members it was created on, stopping first only an array that holds them.
     const assemble: Step = {
       id: `md-assemble:${md.id}`,
-      title: `assemble md ${dev} (${md.id}) if it is not running`,
-      argv: ['mdadm', '--assemble', '--run', dev, `--uuid=${md.uuid!}`, ...devices.map((d) => ctx.devicePath(d))],
+      title: `assemble md ${dev} (${md.id}) from its members if it is not running as ${dev}`,
+      argv: ['sh', '-c', ASSEMBLE, 'md-assemble', dev, md.uuid!, ...devices.map((d) => ctx.devicePath(d))],
       risk: 'create',
       after: [stepIds.device(md.id)],
       check: { device: dev, probe: {} },
