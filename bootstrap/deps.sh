@@ -5,6 +5,9 @@
 # Debian packages the capture reads with (program:package).
 SYSMANIFEST_CAPTURE_TOOLS="blkid:util-linux sfdisk:fdisk tune2fs:e2fsprogs dumpe2fs:e2fsprogs xfs_info:xfsprogs xfs_db:xfsprogs btrfs:btrfs-progs fsck.fat:dosfstools cryptsetup:cryptsetup-bin lvm:lvm2 mdadm:mdadm git:git age:age"
 
+# And what a rebuild runs on the live system besides those (the base install, the EFI boot entries).
+SYSMANIFEST_REBUILD_TOOLS="mmdebstrap:mmdebstrap efibootmgr:efibootmgr wipefs:util-linux partx:util-linux mkfs.vfat:dosfstools mkfs.xfs:xfsprogs mkfs.btrfs:btrfs-progs thin_restore:thin-provisioning-tools"
+
 # missing_packages "prog:pkg ..." → prints the packages whose program is not on PATH
 missing_packages() {
   _missing=""
