@@ -6,10 +6,12 @@
 import { posix } from 'node:path';
 import type { Manifest } from '../../src/core/manifest/types.gen.ts';
 import type { Plan, Step } from '../../src/core/plan/types.ts';
+import { ASSEMBLE } from '../../src/providers/storage/mdraid/plan.ts';
 
 const PROGRAMS = new Set([
   'sfdisk', 'partx', 'wipefs', 'udevadm', 'mdadm', 'cryptsetup', 'pvcreate', 'pvresize', 'vgcfgrestore', 'vgchange', 'lvchange', 'lvs', 'tee', 'thin_restore',
   'mke2fs', 'tune2fs', 'debugfs', 'resize2fs', 'mkfs.xfs', 'xfs_admin', 'mkfs.btrfs', 'btrfs', 'mkfs.fat', 'mkswap', 'chattr', 'mkdir', 'mount', 'umount', 'rm', 'true',
+  'sh', // only `sh -s -- ARGS` with the md-assemble script, a constant, on stdin (checked below)
 ]);
 
 // eslint-disable-next-line no-control-regex
@@ -109,6 +111,7 @@ export function checkPlan(m: Manifest, plan: Plan, target: string): void {
     ids.add(step.id);
     if (!Array.isArray(step.argv) || step.argv.length === 0 || step.argv.some((a) => typeof a !== 'string')) fail(step, 'argv is not a non-empty list of strings');
     if (!PROGRAMS.has(step.argv[0]!)) fail(step, `runs ${JSON.stringify(step.argv[0])}, which no planner runs`);
+    if (step.argv[0] === 'sh' && (step.argv[1] !== '-s' || step.argv[2] !== '--' || step.input?.kind !== 'text' || step.input.text !== ASSEMBLE)) fail(step, 'runs sh with something other than the md-assemble script');
     for (const a of step.argv) {
       const bad = controlChar(a);
       if (bad) fail(step, `argument ${JSON.stringify(a)} has the control character ${bad}`);

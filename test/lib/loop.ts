@@ -2,7 +2,7 @@
 // Every test device is created here and torn down here, even when the test fails; nothing
 // else is ever written to. Requires root and the loop driver (the host has both).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -102,6 +102,16 @@ export class LoopLab {
   /** Undo everything, in reverse; keeps going past errors and reports them at the end. */
   cleanup(): void {
     const errors: string[] = [];
+    // What the code under test mounted below the lab (a rebuild's target tree, left mounted
+    // when the rebuild failed) first, deepest first: else the loop devices stay busy.
+    const below = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((p) => p.startsWith(`${this.dir}/`) && !this.mounts.includes(p));
+    for (const m of below.sort((x, y) => y.length - x.length)) {
+      try {
+        sh(['umount', m]);
+      } catch (e) {
+        errors.push(`umount ${m}: ${(e as Error).message}`);
+      }
+    }
     for (const m of this.mounts.reverse()) {
       try {
         sh(['umount', '-l', m]);

@@ -172,7 +172,7 @@ export function registerRebuild(program: Command, out: Out): void {
         progress.done();
         out(`\nran ${r.ran} step(s), skipped ${r.skipped}; ${r.differences.length === 0 ? (stages.includes('storage') ? 'verify: the disks match the manifest' : 'verify: the target matches the manifest') : `verify: ${r.differences.length} difference(s):`}\n`);
         for (const d of r.differences) out(`  ${formatDifference(d)}\n`);
-        if (r.differences.length) throw new UserError('REFUSED', 'the rebuilt storage does not match the manifest (see the differences above)');
+        if (r.differences.length) throw new UserError('REFUSED', 'what was rebuilt does not match the manifest (see the differences above)', { hint: `the tree is still mounted under ${r.plan.target}: look there, fix, and check again with sysmanifest verify ${file} --root ${r.plan.target}` });
       } catch (e) {
         progress.done();
         throw e;

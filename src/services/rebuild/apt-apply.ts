@@ -57,6 +57,12 @@ export function unavailable(stderr: string): string[] {
 export async function aptApply(runner: MutatingRunner, target: string, spec: AptApplySpec, strict: boolean, onLine?: (line: string) => void): Promise<AptApplyResult> {
   const inTarget = (...argv: string[]): string[] => ['chroot', target, 'env', 'LC_ALL=C', 'DEBIAN_FRONTEND=noninteractive', ...argv];
   const apt = ['apt-get', '-y', '-q', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', ...(spec.recommends === false ? ['--no-install-recommends'] : [])];
+  // A power cut in the middle of dpkg (a rebuild resumed after a reboot of the live system)
+  // leaves dpkg's journal and half-configured packages: finish what dpkg began first, as an
+  // administrator would (apt refuses to run until then). On a clean tree both are no-ops.
+  await runner.mutate(inTarget('dpkg', '--force-confdef', '--force-confold', '--configure', '-a'), { okExitCodes: [1], ...(onLine ? { onLine } : {}) });
+  const audit = await runner.mutate(inTarget('dpkg', '--audit'), { okExitCodes: [1] });
+  if (audit.stdout.trim() !== '') await runner.mutate(inTarget(...apt, '-f', 'install'), onLine ? { onLine } : {});
   let wanted = [...spec.manual];
   const missing: string[] = [];
   // A simulation first: what the archive no longer has is left out (and reported).

@@ -1,8 +1,8 @@
 // verify, the system layer: the rebuilt tree captured again with the same providers that
 // captured the original (confined to the tree, read-only), then compared with the manifest
 // section by section, in manifest paths:
-//   packages  the manual set (less what the packages stage reported missing), holds, sources,
-//             foreign architectures, the Recommends setting
+//   packages  the manual set (less what the packages stage reported missing), holds, foreign
+//             architectures, the Recommends setting; the sources with /etc (they come back with it)
 //   etc       the tree the /etc capture would commit, blob by blob, against the captured commit
 //             in the manifest repository; its metadata file line by line (owner, group, mode,
 //             kind, symlink target of each path)
@@ -48,7 +48,7 @@ export async function verifySystemTree(runner: ReadOnlyRunner, m: Manifest, targ
   const ctx: SystemContext = { runner: files, root: target };
   const has = (p: VerifyPart): boolean => o.parts.includes(p);
   const parts = await Promise.all([
-    has('packages') && m.packages?.manager === 'apt' ? verifyPackages(m, files, ctx) : [],
+    has('packages') && m.packages?.manager === 'apt' ? verifyPackages(m, files, ctx, has('etc')) : [],
     has('etc') ? verifyEtc(runner, files, m, target, o.repo) : [],
     has('users') && m.users ? users.contribute(ctx).then((c) => diffValues({ groups: m.users!.groups, users: m.users!.users }, c.users ? { groups: c.users.groups, users: c.users.users } : undefined, ['users'])) : [],
     has('homes') ? verifyHomes(m, ctx) : [],
@@ -57,7 +57,8 @@ export async function verifySystemTree(runner: ReadOnlyRunner, m: Manifest, targ
   return parts.flat();
 }
 
-async function verifyPackages(m: Manifest, files: ReadOnlyRunner, ctx: SystemContext): Promise<Difference[]> {
+/** `withEtc`: the sources come back with /etc (an install from --mirror leaves the mirror's until the etc stage). */
+async function verifyPackages(m: Manifest, files: ReadOnlyRunner, ctx: SystemContext, withEtc: boolean): Promise<Difference[]> {
   const want = m.packages!;
   const got = (await apt.contribute(ctx)).packages;
   if (!got) return [{ path: ['packages'], expected: `a ${want.manager} package database`, actual: undefined }];
@@ -70,7 +71,7 @@ async function verifyPackages(m: Manifest, files: ReadOnlyRunner, ctx: SystemCon
   const held = new Set(got.held ?? []);
   for (const p of want.held ?? []) if (!missing.has(p) && !held.has(p)) out.push({ path: ['packages', 'held', p], expected: 'held', actual: undefined });
   for (const p of held) if (!(want.held ?? []).includes(p)) out.push({ path: ['packages', 'held', p], expected: undefined, actual: 'held' });
-  const pick = (p: typeof want): Record<string, unknown> => ({ sources: p.sources, foreignArchitectures: p.foreignArchitectures, installRecommends: p.installRecommends });
+  const pick = (p: typeof want): Record<string, unknown> => ({ ...(withEtc ? { sources: p.sources } : {}), foreignArchitectures: p.foreignArchitectures, installRecommends: p.installRecommends });
   out.push(...diffValues(pick(want), pick(got), ['packages']));
   return out;
 }

@@ -79,17 +79,24 @@ export function mdadmCreateArgv(where: string, md: MdArray, path: (id: string) =
   return argv;
 }
 
-/** sh -c ASSEMBLE md-assemble DEV UUID MEMBER…: see the md-assemble step below. */
+/** sh -s -- DEV UUID MEMBER… < ASSEMBLE: see the md-assemble step below. */
 export const ASSEMBLE = [
   'set -e',
   'dev=$1 uuid=$2; shift 2',
   '[ -e "$dev" ] && exit 0',
+  'command -v udevadm >/dev/null && udevadm settle || true',
+  '[ -e "$dev" ] && exit 0',
+  '# Running already under a name of the live system (md127): the plan\'s name is linked to it.',
   'for m in "$@"; do',
   '  for h in $(ls "/sys/class/block/$(basename "$(readlink -f "$m")")/holders" 2>/dev/null); do',
-  '    case $h in md*) mdadm --stop "/dev/$h" ;; esac',
+  '    case $h in md*) ;; *) continue ;; esac',
+  '    if mdadm --detail --export "/dev/$h" | grep -qix "MD_UUID=$uuid"; then',
+  '      mkdir -p "$(dirname "$dev")"; ln -sfn "/dev/$h" "$dev"; exit 0',
+  '    fi',
   '  done',
   'done',
   'exec mdadm --assemble --run "$dev" --uuid="$uuid" "$@"',
+  '',
 ].join('\n');
 
 export function plan(ctx: PlanContext): Step[] {
@@ -110,13 +117,15 @@ export function plan(ctx: PlanContext): Step[] {
     }
     const first = [...(md.members ?? [])].sort((a, b) => a.role - b.role)[0]!;
     const dev = ctx.devicePath(md.id);
-    // After a reboot of the live system the array is stopped, or its udev assembled it under a
-    // name of its own (md127: the homehost differs): --resume assembles it as the plan names it
-    // from the members it was created on, stopping first only an array that holds them.
+    // After a reboot of the live system the array is stopped (assembled again from the members
+    // it was created on), or the live system's udev assembled it under a name of its own
+    // (md127: the homehost differs; the plan's name is then linked to it). The script is a
+    // constant, fed on stdin; the manifest gives only its arguments.
     const assemble: Step = {
       id: `md-assemble:${md.id}`,
       title: `assemble md ${dev} (${md.id}) from its members if it is not running as ${dev}`,
-      argv: ['sh', '-c', ASSEMBLE, 'md-assemble', dev, md.uuid!, ...devices.map((d) => ctx.devicePath(d))],
+      argv: ['sh', '-s', '--', dev, md.uuid!, ...devices.map((d) => ctx.devicePath(d))],
+      input: { kind: 'text', text: ASSEMBLE },
       risk: 'create',
       after: [stepIds.device(md.id)],
       check: { device: dev, probe: {} },
