@@ -82,15 +82,29 @@ async function verifyPackages(m: Manifest, files: ReadOnlyRunner, ctx: SystemCon
  * made, so neither their presence nor their content says anything about the rebuild.
  */
 const SHADOW_BACKUPS = new Set(['passwd-', 'group-', 'shadow-', 'gshadow-', 'subuid-', 'subgid-']);
+/** LVM's own copies of its metadata, written at every LVM change (the storage stage made the VG anew). */
+const LVM_COPIES = /^lvm\/(backup|archive)(\/|$)/;
+const volatile = (rel: string): boolean => SHADOW_BACKUPS.has(rel) || LVM_COPIES.test(rel);
 
-/** Metadata lines by path (the 5th column). */
+/**
+ * Metadata lines by path (the 5th column), less the volatile paths and the directories that
+ * are listed only as the parents of volatile ones (lvm/ for lvm/backup/VG).
+ */
 function metadataLines(text: string): Map<string, string> {
-  const m = new Map<string, string>();
+  const all = new Map<string, string>();
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#')) continue;
     const cols = line.split('\t');
-    const rel = cols[4] ?? line;
-    if (!SHADOW_BACKUPS.has(rel)) m.set(rel, line);
+    all.set(cols[4] ?? line, line);
+  }
+  const m = new Map<string, string>();
+  for (const [rel, line] of all) {
+    if (volatile(rel)) continue;
+    if (line.startsWith('dir\t')) {
+      const below = [...all.keys()].filter((r) => r.startsWith(`${rel}/`));
+      if (below.length > 0 && below.every(volatile)) continue;
+    }
+    m.set(rel, line);
   }
   return m;
 }
@@ -109,12 +123,12 @@ async function verifyEtc(runner: ReadOnlyRunner, files: ReadOnlyRunner, m: Manif
   const tree = await computeEtcTree(files, target, etc.exclude ?? []);
   const out: Difference[] = [];
   for (const [rel, line] of committed) {
-    if (rel === METADATA_FILE || SHADOW_BACKUPS.has(rel)) continue;
+    if (rel === METADATA_FILE || volatile(rel)) continue;
     const b = tree.blobs.get(rel);
     if (b === undefined) out.push({ path: [...at, `/etc/${rel}`], expected: 'present', actual: undefined });
     else if (`${b.gitMode} ${b.blob}` !== line) out.push({ path: [...at, `/etc/${rel}`], expected: `content ${line}`, actual: `content ${b.gitMode} ${b.blob}` });
   }
-  for (const rel of tree.blobs.keys()) if (rel !== METADATA_FILE && !SHADOW_BACKUPS.has(rel) && !committed.has(rel)) out.push({ path: [...at, `/etc/${rel}`], expected: undefined, actual: 'present' });
+  for (const rel of tree.blobs.keys()) if (rel !== METADATA_FILE && !volatile(rel) && !committed.has(rel)) out.push({ path: [...at, `/etc/${rel}`], expected: undefined, actual: 'present' });
   const want = metadataLines((await runner.run(git('cat-file', 'blob', `${etc.commit}:${METADATA_FILE}`), { okExitCodes: [128] })).stdout);
   const got = metadataLines(tree.metadata);
   for (const [rel, line] of want) if (got.get(rel) !== line) out.push({ path: [...at, 'metadata', rel], expected: line, actual: got.get(rel) });

@@ -19,6 +19,13 @@ export function planEtc(ctx: SystemPlanContext, repo: string, cli: readonly stri
   }
   if (etc.commit === undefined) throw new UserError('REFUSED', 'repos.etc.commit: the /etc repository had no commit at capture');
   const workTree = joinInside(ctx.target, '/etc');
+  // The base stage's mmdebstrap wrote the install sources (--mirror, file:// included) to
+  // /etc/apt/sources.list. The captured sources come back with /etc; when the captured system
+  // had no sources.list, the install's must not stay behind.
+  const p = ctx.manifest.packages;
+  const installSources = p?.manager === 'apt' && !(p.sources ?? []).some((s) => s.file === '/etc/apt/sources.list')
+    ? [{ id: 'etc:install-sources', stage: 'etc', title: 'remove the install\'s /etc/apt/sources.list (the captured system had none; its sources are in sources.list.d)', argv: ['rm', '-f', '--', joinInside(ctx.target, '/etc/apt/sources.list')], risk: 'create' as const, after: ['etc:checkout'] }]
+    : [];
   return [
     { id: 'etc:state', stage: 'etc', title: `private git index in ${ETC_STATE_DIR}`, argv: ['mkdir', '-p', '-m', '0700', ETC_STATE_DIR], risk: 'create', after: [] },
     {
@@ -29,6 +36,7 @@ export function planEtc(ctx: SystemPlanContext, repo: string, cli: readonly stri
       risk: 'create',
       after: ['etc:state'],
     },
+    ...installSources,
     { id: 'etc:metadata', stage: 'etc', title: 'owners, modes, empty directories and deleted conffiles of /etc', argv: [...cli, 'internal', 'etc-apply', '--target', ctx.target], risk: 'create', after: ['etc:checkout'] },
   ];
 }
