@@ -20,6 +20,7 @@ import { provider as apt } from '../../providers/system/apt/index.ts';
 import { provider as boot } from '../../providers/system/boot/index.ts';
 import { provider as dotfiles } from '../../providers/system/dotfiles/index.ts';
 import { provider as users } from '../../providers/system/users/index.ts';
+import { verifyUsers } from '../../providers/system/users/verify.ts';
 import { parseLsTree } from '../../providers/system/etc/capture.ts';
 import { gitArgs } from '../../providers/system/dotfiles/gitstate.ts';
 import { computeEtcTree, METADATA_FILE } from '../../providers/system/etc/tree.ts';
@@ -50,7 +51,7 @@ export async function verifySystemTree(runner: ReadOnlyRunner, m: Manifest, targ
   const parts = await Promise.all([
     has('packages') && m.packages?.manager === 'apt' ? verifyPackages(m, files, ctx, has('etc')) : [],
     has('etc') ? verifyEtc(runner, files, m, target, o.repo) : [],
-    has('users') && m.users ? users.contribute(ctx).then((c) => diffValues({ groups: m.users!.groups, users: m.users!.users }, c.users ? { groups: c.users.groups, users: c.users.users } : undefined, ['users'])) : [],
+    has('users') && m.users ? users.contribute(ctx).then((c) => verifyUsers(m, c.users)) : [],
     has('homes') ? verifyHomes(m, ctx) : [],
     has('boot') && m.boot ? verifyBoot(m, files, ctx) : [],
   ]);

@@ -2,12 +2,27 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UserError } from '../../../core/errors.ts';
 import { buildPlanContext } from '../../../core/plan/context.ts';
+import type { Step } from '../../../core/plan/types.ts';
 import { fixture } from '../../../core/runner/fake.ts';
 import { parseBlkidExport } from '../inventory/parse.ts';
 import { guestManifest, guestPlanContext, guestStorage, TARGETS } from '../guest-fixture.testutil.ts';
 import { ASSEMBLE, mdUuidToBlkid, plan } from './plan.ts';
 
 const fx = (name: string): string => fixture(import.meta.url, `__fixtures__/${name}`);
+
+/** The runtime step that assembles md NAME again after a reboot of the live system. */
+const assembleStep = (name: string, uuid: string, members: string[]): Step => ({
+  id: `md-assemble:md-${name}`,
+  title: `assemble md /dev/md/${name} (md-${name}) from its members if it is not running as /dev/md/${name}`,
+  argv: ['sh', '-s', '--', `/dev/md/${name}`, uuid, ...members],
+  input: { kind: 'text', text: ASSEMBLE },
+  risk: 'create',
+  after: [`dev:md-${name}`],
+  check: { device: `/dev/md/${name}`, probe: {} },
+  runtime: true,
+  ensure: true,
+  waitFor: [`/dev/md/${name}`],
+});
 
 test('md plan: the guest RAID1 (spare, internal bitmap) and RAID5 (metadata 1.0, chunk, layout), exact argv', async () => {
   const steps = plan(await guestPlanContext());
@@ -24,18 +39,7 @@ test('md plan: the guest RAID1 (spare, internal bitmap) and RAID5 (metadata 1.0,
       check: { device: '/dev/sdd1', probe: { TYPE: 'linux_raid_member', UUID: '8d8b9cee-1eb3-f3dd-ecd9-84a78b489f58' } },
       waitFor: ['/dev/md/data'],
     },
-    {
-      id: 'md-assemble:md-data',
-      title: 'assemble md /dev/md/data (md-data) from its members if it is not running as /dev/md/data',
-      argv: ['sh', '-s', '--', '/dev/md/data', '8d8b9cee:1eb3f3dd:ecd984a7:8b489f58', '/dev/sdd1', '/dev/sde1', '/dev/sdf1'],
-      input: { kind: 'text', text: ASSEMBLE },
-      risk: 'create',
-      after: ['dev:md-data'],
-      check: { device: '/dev/md/data', probe: {} },
-      runtime: true,
-      ensure: true,
-      waitFor: ['/dev/md/data'],
-    },
+    assembleStep('data', '8d8b9cee:1eb3f3dd:ecd984a7:8b489f58', ['/dev/sdd1', '/dev/sde1', '/dev/sdf1']),
     {
       id: 'dev:md-scratch',
       title: 'md raid5 /dev/md/scratch (md-scratch) on /dev/sdd2, /dev/sde2, /dev/sdf2; resyncs in the background',
@@ -48,18 +52,7 @@ test('md plan: the guest RAID1 (spare, internal bitmap) and RAID5 (metadata 1.0,
       check: { device: '/dev/sdd2', probe: { TYPE: 'linux_raid_member', UUID: '64e32a3c-a248-6b50-3130-945ec0d80d53' } },
       waitFor: ['/dev/md/scratch'],
     },
-    {
-      id: 'md-assemble:md-scratch',
-      title: 'assemble md /dev/md/scratch (md-scratch) from its members if it is not running as /dev/md/scratch',
-      argv: ['sh', '-s', '--', '/dev/md/scratch', '64e32a3c:a2486b50:3130945e:c0d80d53', '/dev/sdd2', '/dev/sde2', '/dev/sdf2'],
-      input: { kind: 'text', text: ASSEMBLE },
-      risk: 'create',
-      after: ['dev:md-scratch'],
-      check: { device: '/dev/md/scratch', probe: {} },
-      runtime: true,
-      ensure: true,
-      waitFor: ['/dev/md/scratch'],
-    },
+    assembleStep('scratch', '64e32a3c:a2486b50:3130945e:c0d80d53', ['/dev/sdd2', '/dev/sde2', '/dev/sdf2']),
   ]);
 });
 
