@@ -1,15 +1,17 @@
 // npm run bench [capture-storage|…]: benchmarks, each reporting ratios of runs measured side
 // by side in one run (one guest boot, interleaved runs), never absolute targets in tests.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { parse as parseYaml } from 'yaml';
 import { runInGuest, vmUnavailable } from '../test/lib/vm.ts';
 import { makeSyntheticRoot } from './system/synthetic.ts';
 import { median, row } from './lib/stats.ts';
 import { captureStorageOnHost } from './capture/host.ts';
 import { measureScale } from './validate/scale.ts';
 import { rebuildSystemOnHost } from './rebuild/system.ts';
+import { ALPHA, ALPHA_KEY, original } from '../test/e2e/machines/originals.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
@@ -90,6 +92,101 @@ async function rebuildSystem(): Promise<void> {
   console.log(`package downloads: ${r.debs_cold} .debs on the cold run, ${r.debs_warm} on the warm rerun (one shared --cache); initramfs builds: 0 (no kernel in this tree: update-initramfs is diverted by packages and built once in boot, which needs the guest)`);
 }
 
+// The full rebuild of a whole machine in the guest (alpha of the whole-machine test), stage by
+// stage, beside the bash script of the same commands (bench/rebuild/machine-guest.sh). A run
+// takes ~10 minutes under TCG: BENCH_MACHINE_RUNS pairs (default 1) after one cold rebuild.
+async function rebuildMachine(): Promise<void> {
+  const why = vmUnavailable();
+  if (why) {
+    console.log(`rebuild-machine: SKIPPED (${why})`);
+    return;
+  }
+  const a = original(ALPHA);
+  if ('skip' in a) {
+    console.log(`rebuild-machine: SKIPPED (${a.skip})`);
+    return;
+  }
+  const runs = Number(process.env.BENCH_MACHINE_RUNS ?? 1);
+  const xfer = mkdtempSync('/var/tmp/sysmanifest-bench-machine-');
+  try {
+    writeFileSync(join(xfer, 'alpha.key'), ALPHA_KEY, { mode: 0o400 });
+    execFileSync('age-keygen', ['-o', join(xfer, 'age.key')], { stdio: 'ignore' });
+    const r = await runInGuest({
+      disks: [
+        { name: 'ma0', size: '3G', serial: 'MA0' },
+        { name: 'na0', size: '3G', serial: 'NA0' },
+      ],
+      command: 'bash bench/rebuild/machine-guest.sh',
+      env: {
+        OUT: xfer, RUNS: String(runs), ALPHA_TAR: a.tarball, MIRROR_A: a.mirror.dir, DOT_A: a.dotfilesDir, KEYFILE: join(xfer, 'alpha.key'), AGE_KEY: join(xfer, 'age.key'),
+        A_ESP: ALPHA.ids.esp!, A_BOOT: ALPHA.ids.boot!, A_LUKS: ALPHA.ids.luks!, A_ROOT: ALPHA.ids.root!,
+      },
+      rw: [xfer],
+      uefi: true,
+      timeoutSec: (40 + 25 * runs) * 60,
+      onOutput: (chunk) => void process.stderr.write(chunk.replace(/^/gm, 'guest| ')),
+    });
+    if (r.exitCode !== 0) throw new Error(`guest bench failed (${r.exitCode}):\n${r.output.slice(-3000)}\n${r.harness.slice(-2000)}`);
+    const res = machineResults(xfer, runs);
+    console.log(`\nfull rebuild of a whole machine in the qemu guest (TCG): Debian 12, UEFI, ESP + /boot + LUKS2 → LVM → ext4, ${res.packages} manual packages, a user with dotfiles and secrets; plain \`rebuild MANIFEST\` vs a bash script of its ${res.commands} disk-changing commands${res.skipped ? ` (${res.skipped} with an unknown stdin left out)` : ''}, same mirror, same warm cache; ${runs} alternating run(s) after a cold one, medians:`);
+    console.log(row('bash script of the same commands', res.floor));
+    console.log(row('sysmanifest rebuild', res.rebuild, res.floor) + '  (vs the same commands; target ≤ 1.10×)');
+    for (const [stage, ms] of Object.entries(res.rebuildStages)) {
+      const f = res.floorStages[stage];
+      console.log(row(`  stage ${stage}`, ms, f) + (f ? `  script: ${median(f).toFixed(0)} ms` : ''));
+    }
+    console.log(`package downloads: ${res.debsCold} .debs on the cold run, ${res.debsWarm} on the ${runs} warm rerun(s) (one shared --cache); initramfs builds (update-initramfs -c|-u): ${res.initramfs.join(', ')} per rebuild`);
+  } finally {
+    if (process.env.SYSMANIFEST_KEEP !== '1') rmSync(xfer, { recursive: true, force: true });
+  }
+}
+
+interface MachineResults {
+  floor: number[];
+  rebuild: number[];
+  rebuildStages: Record<string, number[]>;
+  floorStages: Record<string, number[]>;
+  debsCold: number;
+  debsWarm: number;
+  initramfs: number[];
+  commands: number;
+  skipped: number;
+  packages: number;
+}
+
+function machineResults(dir: string, runs: number): MachineResults {
+  const read = (f: string): string => readFileSync(join(dir, f), 'utf8');
+  const times = read('times').trim().split('\n').map((l) => l.split(' '));
+  const pick = (kind: string): number[] => times.filter(([k, n]) => k === kind && n !== 'cold').map(([, , ms]) => Number(ms));
+  const rebuildStages: Record<string, number[]> = {};
+  const floorStages: Record<string, number[]> = {};
+  const initramfs: number[] = [];
+  for (let i = 1; i <= runs; i++) {
+    // sysmanifest: each step's time from its --json "done" event, summed by the plan's stage.
+    const stageOf = new Map((JSON.parse(read(`state-${i}/plan.json`)) as { steps: { id: string; stage?: string }[] }).steps.map((x) => [x.id, x.stage ?? 'storage']));
+    const per: Record<string, number> = {};
+    for (const line of read(`rebuild-${i}.jsonl`).split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const e = JSON.parse(line) as { event: string; step: string; ms?: number };
+      if (e.event === 'done' && e.ms !== undefined) per[stageOf.get(e.step) ?? '?'] = (per[stageOf.get(e.step) ?? '?'] ?? 0) + e.ms;
+    }
+    for (const [s, v] of Object.entries(per)) (rebuildStages[s] ??= []).push(Math.round(v));
+    // The script: from one stage mark to the next.
+    const marks = read(`marks-${i}`).trim().split('\n').map((l) => l.split(' ') as [string, string]);
+    const fper: Record<string, number> = {};
+    marks.slice(0, -1).forEach(([s, t], j) => void (fper[s] = (fper[s] ?? 0) + Number(marks[j + 1]![1]) - Number(t)));
+    for (const [s, v] of Object.entries(fper)) (floorStages[s] ??= []).push(v);
+    initramfs.push(read(`commands-${i}.jsonl`).trim().split('\n').map((l) => JSON.parse(l) as { argv: string[] }).filter((c) => c.argv.some((x) => /update-initramfs$/.test(x)) && (c.argv.includes('-c') || c.argv.includes('-u'))).length);
+  }
+  const floor = JSON.parse(read('floor.json')) as { commands: number; skipped_stdin: number };
+  const manifest = read('repo/hosts/alpha/manifest.yaml');
+  return {
+    floor: pick('floor'), rebuild: pick('rebuild'), rebuildStages, floorStages,
+    debsCold: Number(read('debs-cold')), debsWarm: Number(read('debs-warm')), initramfs,
+    commands: floor.commands, skipped: floor.skipped_stdin, packages: ((parseYaml(manifest) as { packages?: { manual?: unknown[] } }).packages?.manual ?? []).length,
+  };
+}
+
 function timeCli(args: readonly string[]): number {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, ['dist/sysmanifest.js', ...args], { encoding: 'utf8' });
@@ -152,6 +249,7 @@ const benches: Record<string, () => Promise<void>> = {
   'capture-storage': captureStorage,
   'rebuild-storage': rebuildStorage,
   'rebuild-system': rebuildSystem,
+  'rebuild-machine': rebuildMachine,
   'capture-machine': captureMachine,
   'system-scaling': systemScaling,
   'validate-scale': validateScale,

@@ -10,6 +10,7 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyChroot, ensureChrootCache } from '../../test/lib/chroot.ts';
+import { writeFloorScript } from './floor.ts';
 
 export interface SystemBench {
   readonly rebuild_ms: number[];
@@ -85,29 +86,9 @@ export function rebuildSystemOnHost(runs: number): SystemBench | { skip: string 
     rebuild(log);
     const warm = debs(cache) - cold;
     for (const k of Object.keys(stages)) stages[k] = [];
-    const entries = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { argv: string[]; kind?: string; stdin?: boolean; exit: number | null });
-    const isInternal = (a: string[]): boolean => a.some((x) => x.endsWith('sysmanifest.js')) && a.includes('internal');
-    const floorCmds = entries.filter((e) => e.kind === 'mutate' && !isInternal(e.argv));
-    // What the plan's steps were fed on stdin (the files it writes: policy-rc.d, the diversion
-    // stub …) is in its saved plan; a nested command's stdin is not kept anywhere: left out.
-    const saved = JSON.parse(readFileSync(join(lastState, 'plan.json'), 'utf8')) as { steps: { argv: string[]; input?: { kind: string; text?: string } }[] };
-    const inputOf = new Map(saved.steps.filter((x) => x.input?.kind === 'text').map((x) => [JSON.stringify(x.argv), x.input!.text!]));
-    const stdinFiles = new Map<number, string>();
-    floorCmds.forEach((e, i) => {
-      const text = e.stdin ? inputOf.get(JSON.stringify(e.argv)) : undefined;
-      if (text === undefined) return;
-      const f = join(tmp, `stdin-${i}`);
-      writeFileSync(f, text);
-      stdinFiles.set(i, f);
-    });
-    const skippedStdin = floorCmds.filter((e, i) => e.stdin && !stdinFiles.has(i)).length;
-    const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
     const script = join(tmp, 'floor.sh');
-    // A command the rebuild ran with an accepted non-zero exit (apt-get -s: 100, a missing
-    // modules.builtin: 1) may fail here too; any other failure stops the script and is named.
     const errors = join(tmp, 'floor.err');
-    const lines = floorCmds.flatMap((e, i) => (e.stdin && !stdinFiles.has(i) ? [] : [`${e.argv.map(q).join(' ')} >/dev/null 2>>${q(errors)} <${q(stdinFiles.get(i) ?? '/dev/null')}${e.exit === 0 ? ` || { echo ${q(`failed: ${e.argv.join(' ').slice(0, 200)}`)} >&2; exit 1; }` : ' || true'}`]));
-    writeFileSync(script, ['set -e', ...lines, ''].join('\n'));
+    const { commands, skippedStdin } = writeFloorScript({ log, plan: join(lastState, 'plan.json'), out: script, errors });
     const floor = (): number => {
       emptyTarget();
       const t0 = performance.now();
@@ -123,7 +104,7 @@ export function rebuildSystemOnHost(runs: number): SystemBench | { skip: string 
       rebuildMs.push(rebuild());
       floorMs.push(floor());
     }
-    return { rebuild_ms: rebuildMs, floor_ms: floorMs, stages, debs_cold: cold, debs_warm: warm, commands: floorCmds.length, skipped_stdin: skippedStdin };
+    return { rebuild_ms: rebuildMs, floor_ms: floorMs, stages, debs_cold: cold, debs_warm: warm, commands, skipped_stdin: skippedStdin };
   } finally {
     for (const m of mountsUnder(tmp).reverse()) spawnSync('umount', ['-l', m]);
     rmSync(tmp, { recursive: true, force: true });
