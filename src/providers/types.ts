@@ -3,6 +3,7 @@ import type { ReadOnlyRunner } from '../core/runner/types.ts';
 import type { Manifest, Mounts, Storage } from '../core/manifest/types.gen.ts';
 import type { PlanContext } from '../core/plan/context.ts';
 import type { Step } from '../core/plan/types.ts';
+import type { IdentityMap } from '../core/plan/identity-map.ts';
 import type { IdMap, Inventory } from './storage/types.ts';
 
 export interface StorageContext {
@@ -72,6 +73,8 @@ export interface SystemPlanContext {
   readonly cacheDir: string;
   /** Files handed over on the command line: secrets (--secrets), identity (--identity), dotfiles (--dotfiles-from). */
   readonly inputs: Readonly<Partial<Record<'secrets' | 'identity' | 'dotfiles', string>>>;
+  /** --new-identities: the old and new storage identities (the etc stage rewrites /etc's references). */
+  readonly identities?: IdentityMap;
 }
 
 export interface SystemProvider {

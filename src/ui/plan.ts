@@ -7,6 +7,7 @@ export function renderPlan(plan: Plan): string {
   const lines: string[] = [];
   lines.push(`Plan for ${plan.host}: ${plan.steps.length} steps, tree mounted under ${plan.target}`);
   for (const [id, path] of Object.entries(plan.disks)) lines.push(`  ${id} → ${path}${plan.wipe.includes(id) ? '   (handed over with --wipe: existing data is erased)' : ''}`);
+  for (const n of plan.notices ?? []) lines.push(`  NOT RESTORED: ${n}`);
   lines.push('');
   const width = String(plan.steps.length).length;
   // A script that many steps share (the users stage runs one per account) is shown in full the

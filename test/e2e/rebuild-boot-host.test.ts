@@ -4,65 +4,28 @@
 // and a user with a password; it is captured with --commit and --secrets-out (age); A is
 // detached (the machine's disk is gone); plain `sysmanifest rebuild MANIFEST` rebuilds it onto
 // blank loop disk B with every stage (storage, base, packages, etc, users, homes, boot, verify);
-// then qemu boots B's image with SeaBIOS to a login prompt.
+// then qemu boots B's image with SeaBIOS to a login prompt. Before A goes, a clone is rebuilt
+// onto disk C beside it with --new-identities, and boots too.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { cli } from '../lib/cli.ts';
 import { integrationUnavailable, LoopLab, sh } from '../lib/loop.ts';
 import { bootDisk, vmUnavailable } from '../lib/vm.ts';
+import { bootyOn, CACHE, ROOT_UUID } from './lib/booty.ts';
 
 const skip = integrationUnavailable() ?? vmUnavailable();
 if (skip) console.error(`!! rebuild-boot-host: SKIPPED: ${skip}`);
-const CACHE = '/var/tmp/sysmanifest-apt-cache';
-const ROOT_UUID = '0b007000-1111-4222-8333-444455556666';
 const lab = new LoopLab('sysmanifest-boot-host-');
 after(() => lab.cleanup());
-
-function installOriginal(root: string): void {
-  sh(['mmdebstrap', '--mode=root', '--variant=minbase', '--include=linux-image-amd64,grub-pc,initramfs-tools,systemd-sysv,udev', '--skip=check/empty', '--skip=essential/unlink',
-    '--setup-hook=mkdir -p "$1"/var/cache/apt/archives', `--setup-hook=sync-in ${CACHE} /var/cache/apt/archives`, `--customize-hook=sync-out /var/cache/apt/archives ${CACHE}`, 'bookworm', root]);
-  writeFileSync(join(root, 'etc/fstab'), `UUID=${ROOT_UUID} / ext4 errors=remount-ro 0 1\n`);
-  writeFileSync(join(root, 'etc/hostname'), 'booty\n');
-  // mmdebstrap installed the set without Recommends: so says this machine's apt configuration,
-  // as an administrator who installs that way sets it (otherwise the rebuild's apt would add
-  // apparmor, dbus … and verify would rightly name every file they bring).
-  writeFileSync(join(root, 'etc/apt/apt.conf.d/90norecommends'), 'APT::Install-Recommends "false";\n');
-  const grub = readFileSync(join(root, 'etc/default/grub'), 'utf8')
-    .replace(/^GRUB_CMDLINE_LINUX=.*$/m, 'GRUB_CMDLINE_LINUX="console=ttyS0,115200"')
-    .replace(/^#?GRUB_TERMINAL=.*$/m, 'GRUB_TERMINAL="serial console"')
-    .replace(/^GRUB_TIMEOUT=.*$/m, 'GRUB_TIMEOUT=1');
-  writeFileSync(join(root, 'etc/default/grub'), grub);
-  writeFileSync(join(root, 'etc/issue'), 'rebuilt by sysmanifest \\n \\l\n');
-  // A user with a password, and root's: their hashes go only into the age-encrypted archive.
-  sh(['chroot', root, 'useradd', '--create-home', '--uid', '1000', '--shell', '/bin/bash', 'alice']);
-  sh(['chroot', root, 'chpasswd'], 'alice:correct horse\nroot:battery staple\n');
-}
-
 const shadowLine = (root: string, user: string): string => readFileSync(join(root, 'etc/shadow'), 'utf8').split('\n').find((l) => l.startsWith(`${user}:`))!;
 
 test('rebuild every stage onto a blank disk, then boot it (BIOS, GPT, ext4)', { skip, timeout: 30 * 60_000 }, async (t) => {
   mkdirSync(CACHE, { recursive: true });
-  const a = lab.disk(3 * 2 ** 30, { name: 'original' });
-  sh(['sfdisk', '-q', a.path], 'label: gpt\nstart=2048, size=2048, type=21686148-6449-6E6F-744E-656564454649, name="bios"\nstart=4096, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="root"\n');
-  lab.rescan(a);
-  sh(['mkfs.ext4', '-q', '-U', ROOT_UUID, '-L', 'root', `${a.path}p2`]);
-  const rootA = lab.mount(`${a.path}p2`);
   let t0 = Date.now();
-  installOriginal(rootA);
-  // Bootable, as an installer leaves it: GRUB in the BIOS boot partition and a grub.cfg.
-  const binds = ['dev', 'proc', 'sys'].map((d) => join(rootA, d));
-  try {
-    sh(['mount', '--bind', '/dev', binds[0]!]);
-    sh(['mount', '-t', 'proc', 'proc', binds[1]!]);
-    sh(['mount', '-t', 'sysfs', 'sysfs', binds[2]!]);
-    sh(['chroot', rootA, 'grub-install', '--target=i386-pc', a.path]);
-    sh(['chroot', rootA, 'update-grub']);
-  } finally {
-    for (const b of [...binds].reverse()) spawnSync('umount', [b]);
-  }
+  const { disk: a, root: rootA } = bootyOn(lab);
   const install = (Date.now() - t0) / 1000;
 
   const original = { alice: shadowLine(rootA, 'alice'), root: shadowLine(rootA, 'root') };
@@ -76,6 +39,30 @@ test('rebuild every stage onto a blank disk, then boot it (BIOS, GPT, ext4)', { 
   const manifest = join(repo, 'hosts/booty/manifest.yaml');
   assert.match(readFileSync(manifest, 'utf8'), /loader: grub/);
   lab.umount(rootA);
+
+  // A clone for a second machine, built while the original is still attached (--new-identities):
+  // every identity fresh, the original untouched, and the clone boots on its own identities.
+  const c = lab.disk(3 * 2 ** 30, { name: 'clone' });
+  const aBefore = sh(['blkid', '-p', '-o', 'export', `${a.path}p2`]);
+  const cloneTarget = join(lab.dir, 'clone-target');
+  const cloneState = join(lab.dir, 'clone-state');
+  t0 = Date.now();
+  const cl = cli(['rebuild', manifest, '--new-identities', '--map', `disk0=${c.path}`, '--target', cloneTarget, '--state', cloneState, '--cache', CACHE, '--secrets', secrets, '--identity', key, '--yes']);
+  const cloned = (Date.now() - t0) / 1000;
+  assert.equal(cl.status, 0, `${cl.stdout.slice(-4000)}\n${cl.stderr}`);
+  assert.match(cl.stdout, /verify: the disks match the manifest/);
+  const map = JSON.parse(readFileSync(join(cloneState, 'identities.json'), 'utf8')) as { changes: { from: string; to: string }[] };
+  const newRoot = map.changes.find((x) => x.from === ROOT_UUID)!.to;
+  assert.equal(sh(['blkid', '-p', '-s', 'UUID', '-o', 'value', `${c.path}p2`]).trim(), newRoot);
+  assert.equal(readFileSync(join(cloneTarget, 'etc/fstab'), 'utf8'), `UUID=${newRoot} / ext4 errors=remount-ro 0 1\n`);
+  const cloneCfg = readFileSync(join(cloneTarget, 'boot/grub/grub.cfg'), 'utf8');
+  assert.match(cloneCfg, new RegExp(`root=UUID=${newRoot}`));
+  assert.ok(!cloneCfg.includes(ROOT_UUID), 'no reference to the original root is left in grub.cfg');
+  assert.equal(sh(['blkid', '-p', '-o', 'export', `${a.path}p2`]), aBefore, 'the original is untouched');
+  const vc = cli(['verify', manifest, '--root', cloneTarget, '--identity-map', join(cloneState, 'identities.json')]);
+  assert.equal(vc.status, 0, vc.stdout + vc.stderr);
+  execFileSync('umount', ['-R', cloneTarget]);
+  lab.detach(c);
   lab.detach(a); // the machine's disk is gone
 
   const b = lab.disk(3 * 2 ** 30, { name: 'rebuilt' });
@@ -100,6 +87,10 @@ test('rebuild every stage onto a blank disk, then boot it (BIOS, GPT, ext4)', { 
 
   t0 = Date.now();
   const booted = await bootDisk({ image: b.file, expect: 'booty login:', timeoutSec: 300 });
-  t.diagnostic(`original installed in ${install.toFixed(0)} s, rebuilt in ${rebuild.toFixed(0)} s, booted to the login prompt in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  const bootB = (Date.now() - t0) / 1000;
   assert.equal(booted.exitCode, 0, booted.harness.slice(-3000));
+  t0 = Date.now();
+  const bootedClone = await bootDisk({ image: c.file, expect: 'booty login:', timeoutSec: 300 });
+  assert.equal(bootedClone.exitCode, 0, `the clone did not boot:\n${bootedClone.harness.slice(-3000)}`);
+  t.diagnostic(`original installed in ${install.toFixed(0)} s, rebuilt in ${rebuild.toFixed(0)} s, booted to the login prompt in ${bootB.toFixed(0)} s; clone (--new-identities, original attached) rebuilt in ${cloned.toFixed(0)} s, booted in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 });

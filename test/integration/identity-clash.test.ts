@@ -67,7 +67,7 @@ test('rebuild onto a new disk while the captured disk is attached: refused befor
       assert.ok(msg.includes(`${line}\n`), `missing:\n${line}\nin:\n${msg}`);
     }
     // The ways out, once for the attached disk.
-    assert.match(msg, new RegExp(`- ${a.path} carries 5 identities this rebuild would create again .*Detach ${a.path} before rebuilding; or, if ${a.path} is meant to go, rebuild onto it instead \\(--map disk0=${a.path}\\) and hand it over with --wipe disk0; or give the new disks new identities with --new-identities once that exists \\(not implemented yet\\)\\n$`));
+    assert.match(msg, new RegExp(`- ${a.path} carries 5 identities this rebuild would create again .*Detach ${a.path} before rebuilding; or, if ${a.path} is meant to go, rebuild onto it instead \\(--map disk0=${a.path}\\) and hand it over with --wipe disk0; or, to clone this machine, give the new disks new identities with --new-identities\\n$`));
     assert.equal(sha256(b.file), before, 'not a byte of the new disk changed');
     assert.equal(existsSync(join(r.state, 'journal.jsonl')), false, 'no step was started');
     assert.doesNotMatch(r.stdout, /^\[1\//m, 'no step ran');
@@ -76,6 +76,38 @@ test('rebuild onto a new disk while the captured disk is attached: refused befor
     assert.equal(p.status, 1, p.stdout + p.stderr);
     assert.ok(p.stderr.includes(`btrfs filesystem UUID ${BTRFS_UUID} is already on ${a.path}p2`), p.stderr);
     assert.equal(sha256(b.file), before);
+
+    // A clone beside the original (--new-identities): every identity fresh, A untouched, and
+    // verify expects the new ones only when given the map.
+    const c = lab.disk(256 * MiB, { name: 'clone' });
+    const beforeA = sha256(a.file);
+    const cl = rebuild('--map', `disk0=${c.path}`, '--new-identities');
+    assert.equal(cl.status, 0, cl.stdout + cl.stderr);
+    assert.match(cl.stdout, /verify: the disks match the manifest/);
+    assert.match(cl.stdout, /new identities: \d+ renewed; the map is in .*identities\.json/);
+    assert.equal(sha256(a.file), beforeA, 'the original is not touched');
+    const map = JSON.parse(readFileSync(join(cl.state, 'identities.json'), 'utf8')) as { changes: { from: string; to: string }[] };
+    const renewed = new Map(map.changes.map((x) => [x.from.toLowerCase(), x.to.toLowerCase()]));
+    // The table's GUID, both PARTUUIDs, both filesystem UUIDs, and btrfs's device UUID (which
+    // mkfs.btrfs makes new anyway).
+    assert.equal(map.changes.length, 6);
+    for (const id of [DISK_GUID, PART1, PART2, EXT4_UUID, BTRFS_UUID]) assert.ok(renewed.has(id.toLowerCase()), id);
+    assert.match(cl.stdout, /new identities: 6 renewed/);
+    const cv = { p1: blkidView(`${c.path}p1`), p2: blkidView(`${c.path}p2`) };
+    for (const [k, part] of [['p1', cv.p1], ['p2', cv.p2]] as const) {
+      const orig = views[k];
+      for (const f of ['PART_ENTRY_UUID', 'UUID'] as const) assert.equal(part[f]!.toLowerCase(), renewed.get(orig[f]!.toLowerCase()), `${k} ${f}: ${orig[f]} → ${part[f]}`);
+      // The rest of what blkid sees is the original's: labels, types, sizes, partition names.
+      const rest = (v: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(v).filter(([f]) => !['PTUUID', 'PART_ENTRY_UUID', 'UUID'].includes(f)));
+      assert.deepEqual(rest(part), rest(orig));
+    }
+    assert.equal(sh(['sfdisk', '--disk-id', c.path]).trim().toLowerCase(), renewed.get(DISK_GUID.toLowerCase()));
+    const vc = cli(['verify', manifest, '--map', `disk0=${c.path}`, '--identity-map', join(cl.state, 'identities.json')]);
+    assert.equal(vc.status, 0, vc.stdout + vc.stderr);
+    const vn = cli(['verify', manifest, '--map', `disk0=${c.path}`]);
+    assert.equal(vn.status, 1, 'without the map the clone is not the manifest');
+    assert.match(vn.stdout, new RegExp(`${EXT4_UUID}`));
+    lab.detach(c);
 
     // The old disk is the one meant to go: rebuilt in place, handed over with --wipe.
     const inPlace = rebuild('--map', `disk0=${a.path}`, '--wipe', 'disk0');
@@ -92,7 +124,7 @@ test('rebuild onto a new disk while the captured disk is attached: refused befor
     assert.equal(moved.status, 0, moved.stdout + moved.stderr);
     assert.match(moved.stdout, /verify: the disks match the manifest/);
     assert.deepEqual({ p1: blkidView(`${b.path}p1`), p2: blkidView(`${b.path}p2`) }, views);
-    console.log(`identity clash: refused with ${msg.split('\n').length - 1} problem lines; B's sha256 unchanged; rebuilt in place with --wipe; migrated once A was detached`);
+    console.log(`identity clash: refused with ${msg.split('\n').length - 1} problem lines; B's sha256 unchanged; cloned beside A with ${map.changes.length} new identities; rebuilt in place with --wipe; migrated once A was detached`);
   } finally {
     try {
       sh(['btrfs', 'device', 'scan', '--forget']);

@@ -19,6 +19,9 @@ if (skip) console.error(`!! system-stages: ${skip}`);
 
 const sh = (argv: string[]): string => execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
 const mounts = (under: string): string[] => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((p) => p.startsWith(under));
+const ROOT_UUID = 'a1700700-0000-4000-8000-000000000700';
+const ESP_ID = 'A1FA-0001';
+const LUKS_UUID = 'a1c0c0a0-0000-4000-8000-0000000c0c0a';
 const disks = (): string[] => sh(['lsblk', '-dn', '-o', 'NAME']).split('\n').filter(Boolean);
 
 describe('rebuild --stage base,packages,etc,homes,verify into an empty tree', { skip }, () => {
@@ -37,6 +40,11 @@ describe('rebuild --stage base,packages,etc,homes,verify into an empty tree', { 
     writeFileSync(join(original, 'etc/sysmanifest-test.conf'), 'x = 1\n', { mode: 0o640 });
     chownSync(join(original, 'etc/sysmanifest-test.conf'), 0, 4); // root:adm
     mkdirSync(join(original, 'etc/sysmanifest-empty.d'), { mode: 0o750 });
+    // A pin (the packages stage writes it before its transaction: apt must accept it).
+    writeFileSync(join(original, 'etc/apt/preferences.d/hello'), 'Package: hello\nPin: release a=bookworm\nPin-Priority: 990\n');
+    // fstab and crypttab naming storage identities (a clone rewrites them: the last test).
+    writeFileSync(join(original, 'etc/fstab'), `UUID=${ROOT_UUID} / ext4 errors=remount-ro 0 1\nUUID=${ESP_ID} /boot/efi vfat umask=0077 0 1\n`);
+    writeFileSync(join(original, 'etc/crypttab'), `cr UUID=${LUKS_UUID} none luks\n`, { mode: 0o600 });
     // A user with a dotfiles repository in ~/.git, pushed to a remote (a local path here).
     sh(['chroot', original, 'useradd', '--create-home', '--uid', '1000', '--shell', '/bin/bash', 'alice']);
     const home = join(original, 'home/alice');
@@ -76,6 +84,7 @@ describe('rebuild --stage base,packages,etc,homes,verify into an empty tree', { 
     assert.equal(r.status, 0, `${r.stdout.slice(-3000)}\n${r.stderr}`);
     assert.match(r.stdout, /verify: the target matches the manifest/);
     assert.match(r.stdout, /mmdebstrap --mode=root --variant=minbase --arch=amd64/);
+    assert.match(r.stdout, /write \/etc\/apt\/preferences\.d\/hello/, 'the captured pin is in place before the package transaction');
     assert.equal(sh(['chroot', target, 'apt-mark', 'showmanual']), sh(['chroot', original, 'apt-mark', 'showmanual']), 'apt-mark showmanual');
     // /etc: content, deleted conffile, owner/group/mode, empty directory; the metadata file gone.
     assert.equal(readFileSync(join(target, 'etc/motd'), 'utf8'), 'rebuilt by sysmanifest\n');
@@ -137,5 +146,36 @@ describe('rebuild --stage base,packages,etc,homes,verify into an empty tree', { 
     // This machine has no boot loader to install (boot.loader none): refused before anything runs.
     assert.match(later.stderr, /boot\.loader: "none" — only GRUB can be installed so far/);
     assert.equal(readFileSync(join(full, 'etc/hostname'), 'utf8'), 'x\n');
+  });
+
+  test('a clone (--new-identities, the map of the rebuild that made its disks): the etc stage rewrites fstab and crypttab, verify expects the new ids only with the map', () => {
+    const target = join(tmp, 'target');
+    const state = join(tmp, 'state-clone');
+    mkdirSync(state, { mode: 0o700 });
+    const map = {
+      version: 1,
+      changes: [
+        { path: 'storage.filesystems[0].uuid', from: ROOT_UUID, to: '0f0f0f0f-1111-4222-8333-444444444444' },
+        { path: 'storage.filesystems[1].uuid', from: ESP_ID, to: 'BEEF-CAFE' },
+        { path: 'storage.luks[0].uuid', from: LUKS_UUID, to: '12345678-aaaa-4bbb-8ccc-dddddddddddd' },
+      ],
+    };
+    writeFileSync(join(state, 'identities.json'), JSON.stringify(map));
+    const r = cli(['rebuild', manifest, '--stage', 'etc,verify', '--new-identities', '--target', target, '--state', state, '--yes']);
+    assert.equal(r.status, 0, `${r.stdout.slice(-3000)}\n${r.stderr}`);
+    assert.match(r.stdout, /\/etc's references to the 3 renewed storage identities .* rewritten/);
+    assert.equal(readFileSync(join(target, 'etc/fstab'), 'utf8'), 'UUID=0f0f0f0f-1111-4222-8333-444444444444 / ext4 errors=remount-ro 0 1\nUUID=BEEF-CAFE /boot/efi vfat umask=0077 0 1\n');
+    assert.equal(readFileSync(join(target, 'etc/crypttab'), 'utf8'), 'cr UUID=12345678-aaaa-4bbb-8ccc-dddddddddddd none luks\n');
+    assert.equal(statSync(join(target, 'etc/crypttab')).mode & 0o7777, 0o600, 'the rewritten file keeps its mode');
+    assert.match(r.stdout, /verify: the target matches the manifest/);
+    const withMap = cli(['verify', manifest, '--root', target, '--only', 'etc', '--identity-map', join(state, 'identities.json')]);
+    assert.equal(withMap.status, 0, withMap.stdout + withMap.stderr);
+    const without = cli(['verify', manifest, '--root', target, '--only', 'etc']);
+    assert.equal(without.status, 1);
+    assert.deepEqual(without.stdout.trim().split('\n').map((l) => l.split(':')[0]).sort(), ['repos.etc["/etc/crypttab"]', 'repos.etc["/etc/fstab"]']);
+    // Without the storage stage and without a saved map, --new-identities has nothing to go by.
+    const none = cli(['rebuild', manifest, '--stage', 'etc', '--new-identities', '--target', target, '--state', join(tmp, 'state-none'), '--yes']);
+    assert.equal(none.status, 2, none.stderr);
+    assert.match(none.stderr, /--new-identities without the storage stage: there is no .*state-none\/identities\.json/);
   });
 });

@@ -10,6 +10,7 @@ import { etcApply, lockUnset } from '../../services/rebuild/etc-apply.ts';
 import { dotfilesApply, parseDotfilesSpec } from '../../services/rebuild/dotfiles-apply.ts';
 import { grubConfig, initramfsBuild, type GrubConfigSpec } from '../../services/rebuild/boot-apply.ts';
 import { efiEntries, parseEfiEntriesSpec } from '../../services/rebuild/efi-entries.ts';
+import { parseIdentityMap, rewriteEtcIdentities } from '../../services/rebuild/new-identities.ts';
 import { collect } from './common.ts';
 import { UserError } from '../../core/errors.ts';
 import type { Out } from './common.ts';
@@ -36,6 +37,14 @@ export function registerInternal(program: Command, out: Out): void {
     .action(async (o: { target: string }) => {
       const r = await etcApply(o.target);
       out(`/etc metadata: ${r.applied} path(s) set, ${r.removed.length} deleted conffile(s) removed${r.unknownOwners.length ? `; owners not in the target's passwd/group (left as they were): ${r.unknownOwners.join(' ')}` : ''}\n`);
+    });
+  internal
+    .command('etc-identities')
+    .description('rewrite the references to the old storage identities in the target\'s /etc (stdin: the identity map of --new-identities)')
+    .requiredOption('--target <dir>', 'the target tree')
+    .action(async (o: { target: string }) => {
+      const r = await rewriteEtcIdentities(o.target, parseIdentityMap(await text(process.stdin), 'stdin'));
+      out(r.files.length ? `new identities written into ${r.files.map((f) => `${f.path} (${f.references})`).join(', ')}\n` : 'no file of /etc names a storage identity\n');
     });
   internal
     .command('dotfiles-apply')

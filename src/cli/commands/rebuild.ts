@@ -22,6 +22,7 @@ import type { Manifest } from '../../core/manifest/types.gen.ts';
 import { ALL_STAGES, parseStages } from '../../services/rebuild/system.ts';
 import { matchAndVerifyDisks } from '../../services/rebuild/verify.ts';
 import { VERIFY_PARTS, verifySystemTree, type VerifyPart } from '../../services/rebuild/verify-system.ts';
+import { parseIdentityMap, withIdentities } from '../../services/rebuild/new-identities.ts';
 import { renderPlan } from '../../ui/plan.ts';
 import { plainProgress } from '../../ui/progress.ts';
 import { exitInterrupted, setInterruptHint } from '../interrupt.ts';
@@ -141,12 +142,13 @@ export function registerRebuild(program: Command, out: Out): void {
     .option('--identity <keyfile>', 'the age identity that decrypts --secrets')
     .option('--key-file <file>', 'read the LUKS passphrase from this file (its exact bytes) instead of asking')
     .option('--no-nvram', 'write no EFI boot entry into this machine\'s firmware (rebuilding disks for another machine; they boot through \\EFI\\BOOT\\BOOTX64.EFI)')
+    .option('--new-identities', 'a clone for a second machine: every filesystem, partition, table, md array, LUKS container and LVM PV/VG/LV gets a fresh UUID, and /etc\'s references (fstab, crypttab, mdadm.conf, resume …) are rewritten; the map is kept in --state DIR/identities.json')
     .option('--yes', 'do not ask for confirmation')
     .option('--resume', 'continue an interrupted rebuild after its last completed step')
     .option('--state <dir>', 'where the plan and the journal are kept', DEFAULT_STATE_DIR)
     .option('--json', 'progress as JSON lines')
     .option('--log-commands <file>', 'write every command the rebuild runs to FILE, one JSON line each: argv, start and duration in ms, exit code (never stdin)')
-    .action(async (file: string, o: PlanFlags & { stage?: string; mirror: string[]; cache: string; strict?: boolean; dotfilesFrom?: string; secrets?: string; identity?: string; keyFile?: string; nvram?: boolean; yes?: boolean; resume?: boolean; state: string; logCommands?: string }) => {
+    .action(async (file: string, o: PlanFlags & { stage?: string; mirror: string[]; cache: string; strict?: boolean; dotfilesFrom?: string; secrets?: string; identity?: string; keyFile?: string; nvram?: boolean; newIdentities?: boolean; yes?: boolean; resume?: boolean; state: string; logCommands?: string }) => {
       const stages = parseStages(o.stage);
       setInterruptHint(`the journal in ${o.state} says which steps finished: continue with sysmanifest rebuild ${file}${o.stage ? ` --stage ${o.stage}` : ''} --resume (with the same --map/--wipe/--grow/--mirror)`);
       // The internal commands the rebuild runs log what they run into the same file.
@@ -157,7 +159,7 @@ export function registerRebuild(program: Command, out: Out): void {
         const r = await rebuild(
           o.logCommands ? loggingMutatingRunner(hostMutatingRunner(), o.logCommands) : hostMutatingRunner(),
           file,
-          { maps: o.map.map(parseMapOption), wipe: o.wipe, grow: o.grow, target: o.target, stateDir: o.state, resume: o.resume === true, stages, noNvram: o.nvram === false, mirrors: o.mirror, cacheDir: o.cache, strict: o.strict === true, inputs: { ...(o.dotfilesFrom ? { dotfiles: resolve(o.dotfilesFrom) } : {}), ...(o.secrets ? { secrets: resolve(o.secrets) } : {}), ...(o.identity ? { identity: resolve(o.identity) } : {}) } },
+          { maps: o.map.map(parseMapOption), wipe: o.wipe, grow: o.grow, target: o.target, stateDir: o.state, resume: o.resume === true, newIdentities: o.newIdentities === true, stages, noNvram: o.nvram === false, mirrors: o.mirror, cacheDir: o.cache, strict: o.strict === true, inputs: { ...(o.dotfilesFrom ? { dotfiles: resolve(o.dotfilesFrom) } : {}), ...(o.secrets ? { secrets: resolve(o.secrets) } : {}), ...(o.identity ? { identity: resolve(o.identity) } : {}) } },
           {
             confirm: async (plan) => {
               if (!o.json) out(renderPlan(plan));
@@ -172,6 +174,8 @@ export function registerRebuild(program: Command, out: Out): void {
         progress.done();
         out(`\nran ${r.ran} step(s), skipped ${r.skipped}; ${r.differences.length === 0 ? (stages.includes('storage') ? 'verify: the disks match the manifest' : 'verify: the target matches the manifest') : `verify: ${r.differences.length} difference(s):`}\n`);
         for (const d of r.differences) out(`  ${formatDifference(d)}\n`);
+        for (const n of r.plan.notices ?? []) out(`NOT RESTORED: ${n}\n`);
+        if (r.identities) out(`new identities: ${r.identities.count} renewed; the map is in ${r.identities.file} (keep it: sysmanifest verify ${file} --identity-map ${r.identities.file} checks this clone)\n`);
         if (r.differences.length) throw new UserError('REFUSED', 'what was rebuilt does not match the manifest (see the differences above)', { hint: `the tree is still mounted under ${r.plan.target}: look there, fix, and check again with sysmanifest verify ${file} --root ${r.plan.target}` });
       } catch (e) {
         progress.done();
@@ -187,7 +191,10 @@ export function registerRebuild(program: Command, out: Out): void {
     .option('--grow <id|last>', 'the rebuild was run with --grow: expect these partitions enlarged to the end of their (larger) disk (repeatable)', collect, [])
     .option('--root <dir>', 'check the system mounted at DIR instead of the disks: packages, holds, sources, /etc (content and metadata), users and groups, dotfiles commits, boot loader and initramfs')
     .option('--only <parts>', `with --root: the parts to check, comma-separated (${VERIFY_PARTS.join(', ')}; default: all)`)
-    .action(async (file: string, o: { map: string[]; grow: string[]; root?: string; only?: string }) => {
+    .option('--identity-map <file>', 'the rebuild was a clone (--new-identities): its identities.json, so the new identities are expected')
+    .action(async (file: string, o: { map: string[]; grow: string[]; root?: string; only?: string; identityMap?: string }) => {
+      const identities = o.identityMap === undefined ? undefined : parseIdentityMap(await readInputText(o.identityMap, { what: 'identity map', code: 'USAGE', maxBytes: 1 << 20 }), o.identityMap);
+      const clone = (m: Manifest): Manifest => (identities ? withIdentities(m, identities) : m);
       const runner = hostReadOnlyRunner();
       if (o.root !== undefined) {
         if (o.map.length || o.grow.length) throw new UserError('USAGE', 'verify: --root checks a mounted system; --map and --grow are for the disks (run verify twice for both)');
@@ -196,8 +203,8 @@ export function registerRebuild(program: Command, out: Out): void {
         const root = resolve(o.root);
         if (!existsSync(root)) throw new UserError('USAGE', `--root ${o.root}: no such directory`, { hint: 'mount the rebuilt system first (rebuild mounts it at --target)' });
         const text = await readInputText(file, { what: 'manifest', code: 'MANIFEST_NOT_FOUND', maxBytes: MAX_MANIFEST_BYTES });
-        const manifest = parseManifest(text, file);
-        const diffs = await verifySystemTree(runner, manifest, root, { parts: parts as VerifyPart[], repo: resolve(dirname(resolve(file)), '../..') });
+        const manifest = clone(parseManifest(text, file));
+        const diffs = await verifySystemTree(runner, manifest, root, { parts: parts as VerifyPart[], repo: resolve(dirname(resolve(file)), '../..'), ...(identities ? { identities } : {}) });
         for (const d of diffs) out(`${formatDifference(d)}\n`);
         if (diffs.length) throw new UserError('REFUSED', `${diffs.length} difference(s) between the manifest and the system at ${root}`);
         out(`the system at ${root} matches the manifest (${parts.join(', ')})\n`);
@@ -205,7 +212,7 @@ export function registerRebuild(program: Command, out: Out): void {
       }
       const maps = o.map.map(parseMapOption);
       const { manifest, facts } = await manifestAndTargets(runner, file, maps);
-      const { paths, differences: diffs } = await matchAndVerifyDisks(runner, manifest, facts, maps, o.grow);
+      const { paths, differences: diffs } = await matchAndVerifyDisks(runner, clone(manifest), facts, maps, o.grow);
       for (const d of diffs) out(`${formatDifference(d)}\n`);
       if (diffs.length) throw new UserError('REFUSED', `${diffs.length} difference(s) between the manifest and the disks`);
       out(`the disks match the manifest (${Object.entries(paths).map(([id, p]) => `${id}=${p}`).join(', ')})\n`);

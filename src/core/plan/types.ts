@@ -79,4 +79,6 @@ export interface Plan {
   readonly steps: readonly Step[];
   /** Where the tree is mounted after the storage stage. */
   readonly target: string;
+  /** What the manifest holds that this rebuild does not bring back, each with what to do instead. */
+  readonly notices?: readonly string[];
 }

@@ -25,8 +25,10 @@ export async function initramfsBuild(runner: MutatingRunner, target: string, nee
   const fs = new RootFs(target);
   const diverted = (await runner.mutate(inTarget('dpkg-divert', '--list', '/usr/sbin/update-initramfs'))).stdout.includes(DIVERTED);
   if (diverted) {
+    // The stub goes through the runner (rm, the path resolved inside the target, its last
+    // component not followed): --log-commands shows it like every other change.
     const stub = await fs.resolve('/usr/sbin/update-initramfs', false);
-    if (stub) await rm(stub.path, { force: true });
+    if (stub) await runner.mutate(['rm', '-f', '--', stub.path]);
     await runner.mutate(inTarget('dpkg-divert', '--local', '--rename', '--remove', '/usr/sbin/update-initramfs'));
   }
   const boot = await fs.resolve('/boot');

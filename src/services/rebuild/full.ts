@@ -23,6 +23,8 @@ export interface SystemOptions {
   readonly noNvram?: boolean;
   /** Files handed over on the command line (--dotfiles-from, --secrets, --identity). */
   readonly inputs?: SystemPlanContext['inputs'];
+  /** --new-identities: the map the storage stage made the disks with. */
+  readonly identities?: SystemPlanContext['identities'];
 }
 
 /** argv that runs this installation of sysmanifest (the internal commands of a plan). */
@@ -75,11 +77,24 @@ export async function systemPlan(runner: ReadOnlyRunner, m: Manifest, file: stri
   }
   if (system.length === 0) return plan;
   if (!o.stages.includes('storage')) await checkTarget(runner, plan.target, o.stages);
-  const ctx: SystemPlanContext = { manifest: m, target: plan.target, hostDir: dirname(resolve(file)), mirrors: o.mirrors, cacheDir: o.cacheDir, inputs: o.inputs ?? {} };
+  const ctx: SystemPlanContext = { manifest: m, target: plan.target, hostDir: dirname(resolve(file)), mirrors: o.mirrors, cacheDir: o.cacheDir, inputs: o.inputs ?? {}, ...(o.identities ? { identities: o.identities } : {}) };
   const storage = buildPlanContext(m, plan.disks, new Set());
   const boot = { disks: plan.disks, devicePath: (id: string) => storage.devicePath(id), noNvram: o.noNvram === true };
   const steps: Step[] = systemSteps(ctx, o.stages, { cli: selfArgv(), strict: o.strict, repo: resolve(ctx.hostDir, '../..'), boot });
   const last = plan.steps.at(-1)?.id;
   const first = new Set(steps.filter((s) => s.after.length === 0).map((s) => s.id));
-  return { ...plan, steps: [...plan.steps, ...steps.map((s) => (last && first.has(s.id) ? { ...s, after: [last] } : s))] };
+  const notices = o.stages.includes('packages') ? packageNotices(m) : [];
+  return { ...plan, ...(notices.length ? { notices } : {}), steps: [...plan.steps, ...steps.map((s) => (last && first.has(s.id) ? { ...s, after: [last] } : s))] };
+}
+
+/** Captured package systems beside apt that the packages stage does not install (yet). */
+function packageNotices(m: Manifest): string[] {
+  const refs = m.packages?.extra?.flatpak ?? [];
+  if (refs.length === 0) return [];
+  const remotes = m.packages?.extra?.flatpakRemotes ?? [];
+  const names = refs.slice(0, 4).map((r) => r.ref.split('/')[1]).join(', ');
+  return [
+    `packages.extra.flatpak: ${refs.length} flatpak ref(s) (${names}${refs.length > 4 ? ', …' : ''}) are not reinstalled by this version; ` +
+      `after the first boot add the remotes (${remotes.map((r) => `${r.name} ${r.url}`).join('; ') || 'as captured'}) with flatpak remote-add, then flatpak install each ref (the manifest lists them)`,
+  ];
 }

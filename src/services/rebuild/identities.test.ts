@@ -111,7 +111,7 @@ test('preflight: the old disk still attached is refused, naming each identity, b
     'disk0p1 → /dev/sdb1: vfat filesystem UUID DEAD-BEEF is already on /dev/sda1 (on /dev/sda), an attached device that is not a target of this rebuild',
     'disk0p2 → /dev/sdb2: ext4 filesystem UUID 0b7e5c1a-2f1e-4c8e-9d1a-3e5f7a9b1c2d is already on /dev/sda2 (on /dev/sda), an attached device that is not a target of this rebuild',
   ]);
-  assert.match(problems.at(-1)!, /^\/dev\/sda carries 5 identities this rebuild would create again .*Detach \/dev\/sda before rebuilding; or, if \/dev\/sda is meant to go, rebuild onto it instead \(--map disk0=\/dev\/sda\) and hand it over with --wipe disk0; or give the new disks new identities with --new-identities once that exists \(not implemented yet\)$/);
+  assert.match(problems.at(-1)!, /^\/dev\/sda carries 5 identities this rebuild would create again .*Detach \/dev\/sda before rebuilding; or, if \/dev\/sda is meant to go, rebuild onto it instead \(--map disk0=\/dev\/sda\) and hand it over with --wipe disk0; or, to clone this machine, give the new disks new identities with --new-identities$/);
 });
 
 test('preflight: identities that differ, all-zero ids, and the target being recreated itself do not clash', () => {

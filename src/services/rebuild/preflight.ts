@@ -77,7 +77,7 @@ function clashProblems(p: PreflightInput): string[] {
     problems.push(
       `${disk} carries ${values.length} identit${values.length === 1 ? 'y' : 'ies'} this rebuild would create again (two devices with one UUID make mounts, fstab, LVM and mkfs pick either or fail half-way). ` +
         `Detach ${disk} before rebuilding; or, if ${disk} is meant to go, rebuild onto it instead (--map ${id}=${disk}) and hand it over with --wipe ${id}; ` +
-        `or give the new disks new identities with --new-identities once that exists (not implemented yet)`,
+        `or, to clone this machine, give the new disks new identities with --new-identities`,
     );
   }
   return problems;

@@ -18,12 +18,15 @@ import { computePlan, expectedManifest, manifestAndTargets, type PlanOptions } f
 import { matchAndVerifyDisks, verifyStorage } from './verify.ts';
 import { DEFAULT_CACHE, systemPlan, type SystemOptions } from './full.ts';
 import { verifyParts, verifySystemTree } from './verify-system.ts';
+import { freshIdentities, parseIdentityMap, withIdentities, type IdentityMap } from './new-identities.ts';
 
 export const DEFAULT_STATE_DIR = '/run/sysmanifest/rebuild';
 
 export interface RebuildOptions extends PlanOptions, SystemOptions {
   readonly stateDir: string;
   readonly resume: boolean;
+  /** Clone: fresh storage identities, every reference rewritten (new-identities.ts). */
+  readonly newIdentities?: boolean;
 }
 
 export interface RebuildIO {
@@ -36,6 +39,8 @@ export interface RebuildIO {
 
 export interface RebuildResult {
   readonly plan: Plan;
+  /** A clone: how many identities were renewed, and where the map is kept. */
+  readonly identities?: { readonly count: number; readonly file: string };
   readonly ran: number;
   readonly skipped: number;
   readonly differences: readonly Difference[];
@@ -43,6 +48,38 @@ export interface RebuildResult {
 
 const planFile = (dir: string): string => join(dir, 'plan.json');
 const journalFile = (dir: string): string => join(dir, 'journal.jsonl');
+export const identitiesFile = (dir: string): string => join(dir, 'identities.json');
+
+async function savedIdentities(dir: string): Promise<IdentityMap | undefined> {
+  let text: string;
+  try {
+    text = await readFile(identitiesFile(dir), 'utf8');
+  } catch {
+    return undefined;
+  }
+  return parseIdentityMap(text, identitiesFile(dir));
+}
+
+/**
+ * The identity map of this run: a fresh one when a clone's storage is made; the saved one when
+ * a clone's rebuild is resumed or its later stages are run again (the disks carry it).
+ */
+async function identityMap(m: Manifest, o: RebuildOptions): Promise<IdentityMap | undefined> {
+  if (o.resume) {
+    const saved = await savedIdentities(o.stateDir);
+    if (o.newIdentities && saved === undefined) throw new UserError('USAGE', `--resume --new-identities: the interrupted rebuild in ${o.stateDir} kept no identity map (it was not a --new-identities rebuild)`, { hint: 'resume without --new-identities' });
+    return saved;
+  }
+  if (!o.newIdentities) return undefined;
+  if (o.stages.includes('storage')) return freshIdentities(m);
+  const saved = await savedIdentities(o.stateDir);
+  if (saved === undefined) {
+    throw new UserError('USAGE', `--new-identities without the storage stage: there is no ${identitiesFile(o.stateDir)} (the identities the clone's disks were made with)`, {
+      hint: 'pass the --state directory of the rebuild that made the disks, or run the storage stage too',
+    });
+  }
+  return saved;
+}
 
 async function loadSavedPlan(dir: string, sha: string): Promise<Plan> {
   let plan: Plan;
@@ -79,10 +116,13 @@ export async function rebuild(runner: MutatingRunner, file: string, o: RebuildOp
 
   let plan: Plan;
   let manifest: Manifest;
+  let identities: IdentityMap | undefined;
   if (o.resume) {
     const text = await readManifestText(file);
     manifest = parseManifest(text, file);
     plan = await loadSavedPlan(o.stateDir, createHash('sha256').update(text).digest('hex'));
+    identities = await identityMap(manifest, o);
+    if (identities) manifest = withIdentities(manifest, identities);
   } else {
     if (unfinished) {
       throw new UserError('REFUSED', `an earlier rebuild in ${o.stateDir} did not finish`, {
@@ -93,19 +133,28 @@ export async function rebuild(runner: MutatingRunner, file: string, o: RebuildOp
     // stages): every refusal comes before a single write.
     if (o.stages.includes('storage')) {
       const read = await manifestAndTargets(runner, file, o.maps);
-      manifest = read.manifest;
+      identities = await identityMap(read.manifest, o);
+      manifest = identities ? withIdentities(read.manifest, identities) : read.manifest;
       plan = computePlan(manifest, read.sha256, read.facts, o);
     } else {
       const text = await readManifestText(file);
       manifest = parseManifest(text, file);
+      identities = await identityMap(manifest, o);
+      if (identities) manifest = withIdentities(manifest, identities);
       const disks = o.stages.includes('boot') ? await rebuiltDisks(runner, file, manifest, o) : {};
       plan = { version: PLAN_VERSION, manifestSha256: createHash('sha256').update(text).digest('hex'), host: manifest.host.hostname, disks, wipe: [], steps: [], target: o.target };
     }
-    plan = await systemPlan(runner, manifest, file, plan, o);
+    plan = await systemPlan(runner, manifest, file, plan, { ...o, ...(identities ? { identities } : {}) });
   }
   await mkdir(o.stateDir, { recursive: true, mode: 0o700 });
   if (!(await io.confirm(plan))) throw new UserError('REFUSED', 'not confirmed; nothing was written');
-  if (!o.resume) await writeFileAtomic(planFile(o.stateDir), `${JSON.stringify(plan, null, 2)}\n`, 0o600);
+  if (!o.resume) {
+    // The map first: a plan that names new identities is never saved without it. A fresh
+    // storage stage without --new-identities makes disks with the manifest's own: an old map goes.
+    if (identities) await writeFileAtomic(identitiesFile(o.stateDir), `${JSON.stringify(identities, null, 2)}\n`, 0o600);
+    else if (o.stages.includes('storage')) await rm(identitiesFile(o.stateDir), { force: true });
+    await writeFileAtomic(planFile(o.stateDir), `${JSON.stringify(plan, null, 2)}\n`, 0o600);
+  }
 
   let secret: string | Uint8Array | undefined;
   const { ran, skipped } = await applyPlan(runner, plan, {
@@ -115,10 +164,10 @@ export async function rebuild(runner: MutatingRunner, file: string, o: RebuildOp
   });
   const differences = [
     ...(o.stages.includes('storage') ? await verifyStorage(runner, expectedManifest(manifest, plan), plan.disks, new Set(plan.grow ?? [])) : []),
-    ...(o.stages.includes('verify') ? await verifySystemTree(runner, manifest, plan.target, { parts: verifyParts(o.stages), repo: resolve(dirname(resolve(file)), '../..') }) : []),
+    ...(o.stages.includes('verify') ? await verifySystemTree(runner, manifest, plan.target, { parts: verifyParts(o.stages), repo: resolve(dirname(resolve(file)), '../..'), ...(identities ? { identities } : {}) }) : []),
   ];
   if (differences.length === 0) await rm(journalFile(o.stateDir), { force: true });
-  return { plan, ran, skipped, differences };
+  return { plan, ran, skipped, differences, ...(identities ? { identities: { count: identities.changes.length, file: identitiesFile(o.stateDir) } } : {}) };
 }
 
 /** The storage stage alone (what `rebuild --stage storage` runs). */

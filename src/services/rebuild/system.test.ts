@@ -59,3 +59,23 @@ test('homes: one step per pinned dotfiles repository, its source the remote or D
   }
   assert.throws(() => parseDotfilesSpec(JSON.stringify({ repo, source: '--upload-pack=touch /x' })), /\S/);
 });
+
+test('flatpak refs the manifest holds are named in the plan as not restored (with what to do), never silently dropped', async () => {
+  const { systemPlan } = await import('./full.ts');
+  const { renderPlan } = await import('../../ui/plan.ts');
+  const manifest = {
+    apiVersion: 'sysmanifest/v1',
+    host: { hostname: 'h', os: { id: 'debian', codename: 'bookworm' } },
+    packages: {
+      manager: 'apt', architecture: 'amd64', manual: ['flatpak'], sources: [{ file: '/etc/apt/sources.list', format: 'one-line', enabled: true, types: ['deb'], uris: ['http://deb.debian.org/debian'], suites: ['bookworm'], components: ['main'] }],
+      extra: { flatpak: [{ installation: 'system', ref: 'app/org.gnome.Calculator/x86_64/stable', origin: 'flathub' }], flatpakRemotes: [{ installation: 'system', name: 'flathub', url: 'https://dl.flathub.org/repo/' }] },
+    },
+  } as Manifest;
+  const empty = { version: 1, manifestSha256: 'x', host: 'h', disks: {}, wipe: [], steps: [], target: '/t' } as const;
+  const plan = await systemPlan({} as never, manifest, '/r/hosts/h/manifest.yaml', empty, { stages: ['storage', 'packages'], mirrors: [], cacheDir: '/c', strict: false });
+  assert.equal(plan.notices?.length, 1);
+  assert.match(plan.notices![0]!, /^packages\.extra\.flatpak: 1 flatpak ref\(s\) \(org\.gnome\.Calculator\) are not reinstalled by this version; after the first boot add the remotes \(flathub https:\/\/dl\.flathub\.org\/repo\/\)/);
+  assert.match(renderPlan(plan), /^ {2}NOT RESTORED: packages\.extra\.flatpak/m);
+  const none = await systemPlan({} as never, { ...manifest, packages: { ...manifest.packages!, extra: {} } } as Manifest, '/r/hosts/h/manifest.yaml', empty, { stages: ['storage', 'packages'], mirrors: [], cacheDir: '/c', strict: false });
+  assert.equal(none.notices, undefined);
+});

@@ -11,6 +11,7 @@
 //   boot      loader, grub platforms and packages, grub.cfg present, command line, initramfs
 //             tool; and every initramfs in /boot holds what reaching root needs
 // An identical system gives no difference.
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { confinedRunner } from '../../core/confine/index.ts';
 import { diffValues, type Difference } from '../../core/manifest/diff.ts';
@@ -27,6 +28,8 @@ import { computeEtcTree, METADATA_FILE } from '../../providers/system/etc/tree.t
 import { initramfsMissing, listInitramfs } from '../../providers/system/boot/initramfs.ts';
 import { bootNeeds } from '../../providers/system/boot/stage.ts';
 import type { SystemContext } from '../../providers/types.ts';
+import type { IdentityMap } from '../../core/plan/identity-map.ts';
+import { rewriteIdentities } from './new-identities.ts';
 
 export type VerifyPart = 'packages' | 'etc' | 'users' | 'homes' | 'boot';
 export const VERIFY_PARTS: readonly VerifyPart[] = ['packages', 'etc', 'users', 'homes', 'boot'];
@@ -41,6 +44,8 @@ export interface VerifySystemOptions {
   readonly parts: readonly VerifyPart[];
   /** The manifest repository (the /etc commits are there, under refs/sysmanifest/etc/HOST). */
   readonly repo: string;
+  /** A clone (--new-identities): /etc's files name the new storage identities where the captured ones named the old. */
+  readonly identities?: IdentityMap;
 }
 
 /** Every difference between the tree at `target` and the manifest's system sections. */
@@ -50,7 +55,7 @@ export async function verifySystemTree(runner: ReadOnlyRunner, m: Manifest, targ
   const has = (p: VerifyPart): boolean => o.parts.includes(p);
   const parts = await Promise.all([
     has('packages') && m.packages?.manager === 'apt' ? verifyPackages(m, files, ctx, has('etc')) : [],
-    has('etc') ? verifyEtc(runner, files, m, target, o.repo) : [],
+    has('etc') ? verifyEtc(runner, files, m, target, o.repo, o.identities) : [],
     has('users') && m.users ? users.contribute(ctx).then((c) => verifyUsers(m, c.users)) : [],
     has('homes') ? verifyHomes(m, ctx) : [],
     has('boot') && m.boot ? verifyBoot(m, files, ctx) : [],
@@ -72,7 +77,7 @@ async function verifyPackages(m: Manifest, files: ReadOnlyRunner, ctx: SystemCon
   const held = new Set(got.held ?? []);
   for (const p of want.held ?? []) if (!missing.has(p) && !held.has(p)) out.push({ path: ['packages', 'held', p], expected: 'held', actual: undefined });
   for (const p of held) if (!(want.held ?? []).includes(p)) out.push({ path: ['packages', 'held', p], expected: undefined, actual: 'held' });
-  const pick = (p: typeof want): Record<string, unknown> => ({ ...(withEtc ? { sources: p.sources } : {}), foreignArchitectures: p.foreignArchitectures, installRecommends: p.installRecommends });
+  const pick = (p: typeof want): Record<string, unknown> => ({ ...(withEtc ? { sources: p.sources, pins: p.pins } : {}), foreignArchitectures: p.foreignArchitectures, installRecommends: p.installRecommends });
   out.push(...diffValues(pick(want), pick(got), ['packages']));
   return out;
 }
@@ -110,7 +115,10 @@ function metadataLines(text: string): Map<string, string> {
   return m;
 }
 
-async function verifyEtc(runner: ReadOnlyRunner, files: ReadOnlyRunner, m: Manifest, target: string, repo: string): Promise<Difference[]> {
+/** git's id of a blob with this content. */
+const blobId = (content: Buffer): string => createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
+
+async function verifyEtc(runner: ReadOnlyRunner, files: ReadOnlyRunner, m: Manifest, target: string, repo: string, identities?: IdentityMap): Promise<Difference[]> {
   const etc = m.repos?.etc;
   if (etc === undefined || etc.kind !== 'sysmanifest' || etc.commit === undefined) return [];
   const git = (...a: string[]): string[] => [...gitArgs({ gitDir: `${repo}/.git` }), ...a];
@@ -122,12 +130,21 @@ async function verifyEtc(runner: ReadOnlyRunner, files: ReadOnlyRunner, m: Manif
     return [{ path: [...at, 'commit'], expected: `${etc.commit} in the manifest repository ${repo}`, actual: undefined }];
   }
   const tree = await computeEtcTree(files, target, etc.exclude ?? []);
+  // A clone's file is right when it is the captured one with the identities renewed (the
+  // runner decodes UTF-8: a file in another encoding that names an identity is reported).
+  const renewed = async (line: string, b: { gitMode: string; blob: string }): Promise<boolean> => {
+    const [mode, sha] = line.split(' ');
+    if (!identities?.changes.length || mode !== b.gitMode || !/^100[67][54][54]$/.test(mode ?? '') || !/^[0-9a-f]{40}$/.test(sha ?? '')) return false;
+    const captured = (await runner.run(git('cat-file', 'blob', sha!))).stdout;
+    const r = rewriteIdentities(captured, identities);
+    return r.count > 0 && blobId(Buffer.from(r.text)) === b.blob;
+  };
   const out: Difference[] = [];
   for (const [rel, line] of committed) {
     if (rel === METADATA_FILE || volatile(rel)) continue;
     const b = tree.blobs.get(rel);
     if (b === undefined) out.push({ path: [...at, `/etc/${rel}`], expected: 'present', actual: undefined });
-    else if (`${b.gitMode} ${b.blob}` !== line) out.push({ path: [...at, `/etc/${rel}`], expected: `content ${line}`, actual: `content ${b.gitMode} ${b.blob}` });
+    else if (`${b.gitMode} ${b.blob}` !== line && !(await renewed(line, b))) out.push({ path: [...at, `/etc/${rel}`], expected: `content ${line}`, actual: `content ${b.gitMode} ${b.blob}` });
   }
   for (const rel of tree.blobs.keys()) if (rel !== METADATA_FILE && !volatile(rel) && !committed.has(rel)) out.push({ path: [...at, `/etc/${rel}`], expected: undefined, actual: 'present' });
   const want = metadataLines((await runner.run(git('cat-file', 'blob', `${etc.commit}:${METADATA_FILE}`), { okExitCodes: [128] })).stdout);

@@ -63,3 +63,25 @@ test('packages: no service starts, update-initramfs diverted, foreign architectu
   assert.deepEqual(JSON.parse((install.input as { text: string }).text), { manual: ['hello', 'less'], held: ['hello'] });
   assert.ok(planPackages(ctx(), ['x'], true).find((s) => s.id === 'packages:install')!.argv.includes('--strict'));
 });
+
+test('packages: the captured pins are written before apt-get update, one file each as captured; a pin that is not one line or not a pin file is refused', () => {
+  const pins = [
+    // As capture parses /etc/apt/preferences.d/nodejs (apt.test.ts) and a second stanza of another file.
+    { file: '/etc/apt/preferences.d/nodejs', package: 'nodejs', pin: 'origin deb.nodesource.com', priority: 600 },
+    { file: '/etc/apt/preferences', package: '*', pin: 'release a=bookworm-backports', priority: 100 },
+    { file: '/etc/apt/preferences.d/nodejs', package: 'npm', pin: 'version 9.*', priority: -1 },
+  ];
+  const withPins = (p: typeof pins): SystemPlanContext => ctx({ manifest: { ...manifest, packages: { ...manifest.packages!, pins: p } } as Manifest });
+  const steps = planPackages(withPins(pins), ['x'], false);
+  const ids = steps.map((s) => s.id);
+  const node = steps.find((s) => s.id === 'packages:pins:/etc/apt/preferences.d/nodejs')!;
+  assert.deepEqual(node.argv, ['tee', '/mnt/sysmanifest/etc/apt/preferences.d/nodejs']);
+  assert.equal((node.input as { text: string }).text, 'Package: nodejs\nPin: origin deb.nodesource.com\nPin-Priority: 600\n\nPackage: npm\nPin: version 9.*\nPin-Priority: -1\n');
+  assert.equal((steps.find((s) => s.id === 'packages:pins:/etc/apt/preferences')!.input as { text: string }).text, 'Package: *\nPin: release a=bookworm-backports\nPin-Priority: 100\n');
+  assert.ok(ids.indexOf('packages:pins:/etc/apt/preferences:mode') < ids.indexOf('packages:update'));
+  assert.ok(steps.find((s) => s.id === 'packages:update')!.after.includes('packages:pins:/etc/apt/preferences:mode'));
+  const refused = (p: typeof pins, re: RegExp): void => assert.throws(() => planPackages(withPins(p), ['x'], false), (e: unknown) => e instanceof UserError && re.test(e.message));
+  refused([{ ...pins[0]!, package: 'nodejs\nPin: release a=evil' }], /packages\.pins\[0\]\.package: .* is not one line/);
+  refused([{ ...pins[0]!, file: '/etc/apt/preferences.d/../../shadow' }], /packages\.pins\[0\]\.file: .* is not a file apt reads pins from/);
+  refused([{ ...pins[0]!, file: '/etc/cron.d/x' }], /packages\.pins\[0\]\.file/);
+});

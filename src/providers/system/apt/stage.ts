@@ -17,7 +17,7 @@
 // are reported and left out (--strict: an error), the rest are marked auto, holds applied.
 import { UserError } from '../../../core/errors.ts';
 import { joinInside } from '../../../core/confine/index.ts';
-import type { AptSource, Manifest } from '../../../core/manifest/types.gen.ts';
+import type { AptPin, AptSource, Manifest } from '../../../core/manifest/types.gen.ts';
 import type { Step } from '../../../core/plan/types.ts';
 import type { SystemPlanContext } from '../../types.ts';
 
@@ -120,6 +120,23 @@ export function sourceLine(s: AptSource): string {
   return s.types.map((ty) => `${ty} ${opts.length ? `[${opts.join(' ')}] ` : ''}${s.uris[0]} ${s.suites[0]} ${s.components.join(' ')}`).join('\n');
 }
 
+/** apt reads /etc/apt/preferences and the files of preferences.d named [A-Za-z0-9_.-] (apt_preferences(5)). */
+const PIN_FILE = /^\/etc\/apt\/preferences(\.d\/[A-Za-z0-9_-][A-Za-z0-9_.-]*)?$/;
+
+/** The captured pins by file, checked: a field holds one line (a newline would add stanzas of its own). */
+function pinFiles(pins: readonly AptPin[]): Map<string, AptPin[]> {
+  const out = new Map<string, AptPin[]>();
+  pins.forEach((x, i) => {
+    if (!PIN_FILE.test(x.file)) throw new UserError('REFUSED', `packages.pins[${i}].file: ${JSON.stringify(x.file)} is not a file apt reads pins from (/etc/apt/preferences or /etc/apt/preferences.d/NAME)`);
+    for (const k of ['package', 'pin'] as const) {
+      if (/[\n\r]/.test(x[k]) || x[k].trim() === '') throw new UserError('REFUSED', `packages.pins[${i}].${k}: ${JSON.stringify(x[k])} is not one line of text`);
+    }
+    if (!Number.isInteger(x.priority)) throw new UserError('REFUSED', `packages.pins[${i}].priority: ${x.priority} is not an integer`);
+    out.set(x.file, [...(out.get(x.file) ?? []), x]);
+  });
+  return out;
+}
+
 export function planPackages(ctx: SystemPlanContext, cli: readonly string[], strict: boolean): Step[] {
   const m = ctx.manifest;
   debianTarget(m);
@@ -141,6 +158,13 @@ export function planPackages(ctx: SystemPlanContext, cli: readonly string[], str
     if (!DPKG_ARCH.test(a)) throw new UserError('REFUSED', `packages.foreignArchitectures: ${JSON.stringify(a)} is not a dpkg architecture`);
     steps.push({ id: `packages:arch:${a}`, stage: 'packages', title: `foreign architecture ${a}`, argv: chroot(ctx, 'dpkg', '--add-architecture', a), risk: 'create', after: [last] });
     last = `packages:arch:${a}`;
+  }
+  // The captured pins, before the transaction (apt_preferences(5)): /etc comes back only in the
+  // etc stage, after the packages — and then in its exact captured form.
+  for (const [file, stanzas] of pinFiles(p.pins ?? [])) {
+    const id = `packages:pins:${file}`;
+    steps.push(...writeStep(ctx, id, file, stanzas.map((x) => `Package: ${x.package}\nPin: ${x.pin}\nPin-Priority: ${x.priority}\n`).join('\n'), '0644', [last]));
+    last = `${id}:mode`;
   }
   // No translations: a partial mirror (sysmanifest mirror) has none, and the install needs none.
   steps.push({ id: 'packages:update', stage: 'packages', title: 'apt-get update', argv: chroot(ctx, 'apt-get', '-o', 'Acquire::Languages=none', 'update'), risk: 'create', after: [last, 'packages:policy-rc.d:mode'], long: true });

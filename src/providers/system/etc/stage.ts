@@ -2,7 +2,8 @@
 // the fresh /etc of the target, from the manifest repository itself (capture --commit keeps
 // the commits there under refs/sysmanifest/etc/HOST: nothing is read from the lost disk), then
 // its metadata applied (owners, modes, empty directories, deleted conffiles) by
-// `sysmanifest internal etc-apply`. git checks out with a private index in /run (the manifest
+// `sysmanifest internal etc-apply`; a clone (--new-identities) then has /etc's references to
+// the old storage identities rewritten (`internal etc-identities`). git checks out with a private index in /run (the manifest
 // repository's own index and HEAD are not touched) and never writes through a symlink.
 import { UserError } from '../../../core/errors.ts';
 import { joinInside } from '../../../core/confine/index.ts';
@@ -38,5 +39,16 @@ export function planEtc(ctx: SystemPlanContext, repo: string, cli: readonly stri
     },
     ...installSources,
     { id: 'etc:metadata', stage: 'etc', title: 'owners, modes, empty directories and deleted conffiles of /etc', argv: [...cli, 'internal', 'etc-apply', '--target', ctx.target], risk: 'create', after: ['etc:checkout'] },
+    ...(ctx.identities?.changes.length
+      ? [{
+          id: 'etc:identities',
+          stage: 'etc',
+          title: `/etc's references to the ${ctx.identities.changes.length} renewed storage identities (fstab, crypttab, mdadm.conf, resume …) rewritten`,
+          argv: [...cli, 'internal', 'etc-identities', '--target', ctx.target],
+          input: { kind: 'text' as const, text: `${JSON.stringify(ctx.identities)}\n` },
+          risk: 'create' as const,
+          after: ['etc:metadata'],
+        }]
+      : []),
   ];
 }
