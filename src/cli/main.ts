@@ -10,6 +10,7 @@ import { registerStatus } from './commands/status.ts';
 import { registerInventory } from './commands/inventory.ts';
 import { registerInternal } from './commands/internal.ts';
 import { registerMirror } from './commands/mirror.ts';
+import { registerLive, registerMedium } from './commands/live.ts';
 import { installSignalHandlers } from './interrupt.ts';
 import { registerRebuild } from './commands/rebuild.ts';
 import { registerSecrets } from './commands/secrets.ts';
@@ -34,6 +35,8 @@ export function buildProgram(out: Out = (s) => process.stdout.write(printable(s,
   registerSecrets(program, out);
   registerInternal(program, out);
   registerMirror(program, out);
+  registerLive(program, out);
+  registerMedium(program, out);
   // commander exits through exitOverride only for the program itself; subcommands inherit it here.
   for (const c of program.commands) c.exitOverride();
   return program;
@@ -41,6 +44,12 @@ export function buildProgram(out: Out = (s) => process.stdout.write(printable(s,
 
 export async function main(argv: readonly string[]): Promise<number> {
   installSignalHandlers();
+  // A reader that went away (`sysmanifest tools M | head -3`): stop quietly, as a program killed
+  // by SIGPIPE does (exit 141), not with a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(141);
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv as string[], { from: 'user' });

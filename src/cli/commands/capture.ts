@@ -1,4 +1,7 @@
-import { resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { writeMedium } from '../../services/medium.ts';
+import { bundleDir } from './live.ts';
 import { Option, type Command } from 'commander';
 import { UserError } from '../../core/errors.ts';
 import { checkHostName } from '../../core/repo/host.ts';
@@ -29,8 +32,9 @@ export function registerCapture(program: Command, out: Out): void {
     .option('--hook <path>', 'also run this program at run.begin, run.end, capture.committed and error (repeatable; besides REPO/hooks.d/)', collect, [])
     .option('--hook-timeout <seconds>', 'kill a hook that runs longer than this', '60')
     .option('--secrets-out <file>', 'also write the secrets kept out of the repositories (host keys, VPN keys, keyfiles, password hashes) to FILE, encrypted with age; keep FILE apart from the repository')
+    .option('--medium <dir>', 'with --commit: then bring the offline rebuild medium at DIR up to date for this host (see medium; only what changed is copied)')
     .option('--secrets-recipient <key>', 'age public key (age1…), ssh public key, or recipients file to encrypt --secrets-out to (repeatable; also read: REPO/hosts/NAME/secrets.recipients)', collect, [])
-    .action(async (o: { secretsOut?: string; secretsRecipient: string[]; repo: string; host?: string; disk: string[]; exclude: string[]; root: string; print?: boolean; stdout?: boolean; only?: 'storage'; commit?: boolean; wait: string; hook: string[]; hookTimeout: string; logCommands?: string }) => {
+    .action(async (o: { secretsOut?: string; secretsRecipient: string[]; repo: string; host?: string; disk: string[]; exclude: string[]; root: string; print?: boolean; stdout?: boolean; only?: 'storage'; commit?: boolean; wait: string; hook: string[]; hookTimeout: string; logCommands?: string; medium?: string }) => {
       const reader = o.logCommands ? loggingRunner(hostReadOnlyRunner(), o.logCommands) : hostReadOnlyRunner();
       const seconds = (name: string, v: string): number => {
         if (!/^\d+(\.\d+)?$/.test(v)) throw new UserError('USAGE', `${name} ${v}: expected a number of seconds`);
@@ -42,6 +46,10 @@ export function registerCapture(program: Command, out: Out): void {
       if (o.stdout && o.commit) throw new UserError('USAGE', '--stdout writes nothing and cannot --commit');
       if (o.stdout && o.secretsOut) throw new UserError('USAGE', '--stdout writes nothing and cannot --secrets-out');
       if (o.secretsRecipient.length > 0 && !o.secretsOut) throw new UserError('USAGE', '--secrets-recipient is only used with --secrets-out FILE');
+      if (o.medium !== undefined && !o.commit) throw new UserError('USAGE', '--medium keeps the medium in step with the committed repository: it needs --commit');
+      // The bundle is found before anything is captured: a missing one fails at once.
+      const mediumCleanup: string[] = [];
+      const bundle = o.medium === undefined ? undefined : bundleDir(undefined, mediumCleanup);
       const secretsOut = o.secretsOut === undefined ? undefined : { file: o.secretsOut, recipients: o.secretsRecipient };
       if (secretsOut) checkSecretsOut(secretsOut);
       if (o.stdout) {
@@ -83,6 +91,16 @@ export function registerCapture(program: Command, out: Out): void {
       if (run.result === 'unchanged') out('unchanged, nothing committed\n');
       if (run.push?.ok) out(`pushed to ${run.push.remote}\n`);
       if (o.print) out(dumpManifest(r.manifest, { schemaRef: schemaRefFor(resolve(o.repo), r.file) })); // the bytes of the file
+      if (o.medium !== undefined && bundle !== undefined) {
+        try {
+          const hostDir = basename(dirname(r.file));
+          const m = await writeMedium(hostMutatingRunner(), { out: o.medium, repo: resolve(o.repo), hosts: [hostDir], bundle, secrets: secretsOut ? [{ host: hostDir, file: resolve(secretsOut.file) }] : [] });
+          const mm = m.mirrors[hostDir];
+          out(`medium ${resolve(o.medium)}: bundle ${m.bundleFiles.copied} file(s) copied, ${m.bundleFiles.kept} unchanged; repository fetched${mm ? `; mirror/${hostDir}: ${mm.downloaded} package(s) downloaded, ${mm.pruned} removed` : ''}\n`);
+        } finally {
+          for (const d of mediumCleanup) rmSync(d, { recursive: true, force: true });
+        }
+      }
       if (run.push && !run.push.ok) {
         throw new UserError('REPO', `${run.commit ? `committed ${run.commit.slice(0, 10)} locally, but the` : 'the'} push to ${run.push.remote} failed: ${run.push.message ?? ''}`, {
           hint: `the next capture --commit pushes again; or push by hand: git -C ${o.repo} push ${run.push.remote}`,
