@@ -63,6 +63,9 @@ try {
     entryPoints: ['src/cli/entry.ts'],
     outfile: join(top, 'bin/sysmanifest.js'),
     external: [],
+    // main.ts runs itself when it is the main module (node src/cli/main.ts); inside one file it
+    // would be, and the command would run twice: entry.ts alone starts it here.
+    define: { 'import.meta.main': 'false' },
     plugins: [{
       name: 'no-devtools',
       setup(b) {
