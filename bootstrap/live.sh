@@ -173,23 +173,23 @@ while [ "$i" -lt "$n" ]; do
 done
 
 # ---- 5. the rebuild ----
-extra=''
-if [ -n "$medium" ] && [ -d "$medium/mirror/$host/dists" ]; then extra="--mirror file://$medium/mirror/$host"; fi
+# Its options are put in front of the user's ("$@"), each its own word (paths may hold spaces).
 if [ -z "$secrets" ] && [ -n "$medium" ] && [ -f "$medium/secrets/$host.secrets.age" ]; then secrets=$medium/secrets/$host.secrets.age; fi
 if [ -n "$secrets" ]; then
-  if [ -n "$identity" ]; then extra="$extra --secrets $secrets --identity $identity"
+  if [ -n "$identity" ]; then set -- --secrets "$secrets" --identity "$identity" "$@"
   else say "the secrets archive $secrets needs --identity KEYFILE (your age key); without it the password hashes and keys are not restored and the accounts are locked"; fi
+fi
+if [ -n "$medium" ] && [ -d "$medium/mirror/$host/dists" ]; then set -- --mirror "file://$medium/mirror/$host" "$@"; fi
+if [ "$planonly" = 1 ]; then
+  step "5/5 the plan (--plan: nothing is written)"
+  # shellcheck disable=SC2086 # the proposed --map options (device paths), one word each
+  run_sm plan "$manifest" --stage storage,base,packages,etc,users,homes,boot $proposed "$@"
+  exit
 fi
 state=/run/sysmanifest/rebuild
 if [ -n "$medium" ] && mkdir -p "$medium/state/$host" 2> /dev/null && [ -w "$medium/state/$host" ]; then state=$medium/state/$host; fi
-if [ "$planonly" = 1 ]; then
-  step "5/5 the plan (--plan: nothing is written)"
-  # shellcheck disable=SC2086
-  run_sm plan "$manifest" --stage storage,base,packages,etc,users,homes,boot $proposed $extra "$@"
-  exit
-fi
 step "5/5 sysmanifest rebuild (state in $state: after a reboot of this live system, run me again with -- --resume)"
-# shellcheck disable=SC2086 # the proposed --map options and the medium's options, one word each
-set -- rebuild "$manifest" $proposed $extra --state "$state" "$@"
+# shellcheck disable=SC2086 # the proposed --map options (device paths), one word each
+set -- rebuild "$manifest" $proposed --state "$state" "$@"
 if [ -x "$sm" ]; then exec "$sm" "$@"; fi
 run_sm "$@"
