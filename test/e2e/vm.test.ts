@@ -49,22 +49,47 @@ test('e2e: guest suite in one qemu guest', { skip: vmUnavailable(), timeout: (SU
       // load) leaves its trace in the kernel log only: print it with the output.
       '; rc=$?; dmesg | grep -iE "segfault|general protection|traps:" | tail -n 5 | sed "s/^/guest dmesg: /"; exit $rc',
     ].join(' ');
-    let partial = '';
-    const started = Date.now();
-    const r = await runInGuest({
-      disks: DISKS,
-      command,
-      timeoutSec: SUITE_TIMEOUT_SEC,
-      rw: [share],
-      env: { SYSMANIFEST_E2E_DISKS: DISKS.map((d) => `${d.serial}=${d.bytes}:${d.bus}`).join(',') },
-      onOutput: (chunk) => {
-        const lines = (partial + chunk).split('\n');
-        partial = lines.pop()!;
-        for (const l of lines) process.stderr.write(`guest| ${l}\n`);
-      },
-    });
-    if (partial) process.stderr.write(`guest| ${partial}\n`);
-    const wall = ((Date.now() - started) / 1000).toFixed(1);
+    const once = async (): Promise<{ r: Awaited<ReturnType<typeof runInGuest>>; wall: string }> => {
+      let partial = '';
+      const started = Date.now();
+      const r = await runInGuest({
+        disks: DISKS,
+        command,
+        timeoutSec: SUITE_TIMEOUT_SEC,
+        rw: [share],
+        env: { SYSMANIFEST_E2E_DISKS: DISKS.map((d) => `${d.serial}=${d.bytes}:${d.bus}`).join(',') },
+        onOutput: (chunk) => {
+          const lines = (partial + chunk).split('\n');
+          partial = lines.pop()!;
+          for (const l of lines) process.stderr.write(`guest| ${l}\n`);
+        },
+      });
+      if (partial) process.stderr.write(`guest| ${partial}\n`);
+      return { r, wall: ((Date.now() - started) / 1000).toFixed(1) };
+    };
+    let { r, wall } = await once();
+    // Node itself aborting in the guest as a test file starts (a V8 fatal "Check failed: …" under
+    // TCG; 3 of 5 runs at the end of session 7, never in a test's own code) fails that file with
+    // no test of it run. That run is reported and the suite run once more; a second crash, or any
+    // failure of a test itself, fails the tier.
+    const fileCrashed = (): boolean => {
+      if (r.exitCode === 0 || !/# Fatal error in|Check failed:|guest dmesg: .*(traps:|segfault)/.test(r.output)) return false;
+      let tap = '';
+      try {
+        tap = readFileSync(tapFile, 'utf8');
+      } catch {
+        return false;
+      }
+      const failed = failures(parseTap(tap).results);
+      return failed.length > 0 && failed.every((f) => /\.test\.ts$/.test(f.path) && !f.path.includes(' > '));
+    };
+    if (fileCrashed()) {
+      const note = `!! e2e: Node crashed in the guest as a test file started (V8 fatal/trap, not a test failure): the guest suite runs once more (first run: ${wall}s)`;
+      process.stderr.write(`${note}\n`);
+      t.diagnostic(note);
+      rmSync(tapFile, { force: true });
+      ({ r, wall } = await once());
+    }
     const tm = r.timings;
     const timing = tm
       ? `guest ${guestKernelRelease() ?? '?'}: boot ${tm.bootSec.toFixed(1)}s, suite ${tm.commandSec.toFixed(1)}s, wall ${wall}s`
