@@ -11,6 +11,7 @@ import { median, row } from './lib/stats.ts';
 import { captureStorageOnHost } from './capture/host.ts';
 import { measureScale } from './validate/scale.ts';
 import { rebuildSystemOnHost } from './rebuild/system.ts';
+import { stageTimes } from './rebuild/floor.ts';
 import { ALPHA, ALPHA_KEY, original } from '../test/e2e/machines/originals.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -162,14 +163,7 @@ function machineResults(dir: string, runs: number): MachineResults {
   const floorStages: Record<string, number[]> = {};
   const initramfs: number[] = [];
   for (let i = 1; i <= runs; i++) {
-    // sysmanifest: each step's time from its --json "done" event, summed by the plan's stage.
-    const stageOf = new Map((JSON.parse(read(`state-${i}/plan.json`)) as { steps: { id: string; stage?: string }[] }).steps.map((x) => [x.id, x.stage ?? 'storage']));
-    const per: Record<string, number> = {};
-    for (const line of read(`rebuild-${i}.jsonl`).split('\n')) {
-      if (!line.startsWith('{')) continue;
-      const e = JSON.parse(line) as { event: string; step: string; ms?: number };
-      if (e.event === 'done' && e.ms !== undefined) per[stageOf.get(e.step) ?? '?'] = (per[stageOf.get(e.step) ?? '?'] ?? 0) + e.ms;
-    }
+    const per = stageTimes(read(`rebuild-${i}.jsonl`), join(dir, `state-${i}/plan.json`));
     for (const [s, v] of Object.entries(per)) (rebuildStages[s] ??= []).push(Math.round(v));
     // The script: from one stage mark to the next.
     const marks = read(`marks-${i}`).trim().split('\n').map((l) => l.split(' ') as [string, string]);

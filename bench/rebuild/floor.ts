@@ -94,3 +94,17 @@ if (process.argv[1] && resolve(process.argv[1]) === import.meta.filename) {
   const r = writeFloorScript({ log, plan, keyFile: keyFile === '-' ? undefined : keyFile, out, errors, marks });
   console.log(JSON.stringify({ commands: r.commands, skipped_stdin: r.skippedStdin }));
 }
+
+/** A rebuild's time per stage: each step's --json "done" event, summed by the stage its plan gives it. */
+export function stageTimes(events: string, planFile: string): Record<string, number> {
+  const stageOf = new Map((JSON.parse(readFileSync(planFile, 'utf8')) as Plan).steps.map((x) => [x.id, x.stage ?? 'storage']));
+  const per: Record<string, number> = {};
+  for (const line of events.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const e = JSON.parse(line) as { event: string; step: string; ms?: number };
+    if (e.event !== 'done' || e.ms === undefined) continue;
+    const stage = stageOf.get(e.step) ?? '?';
+    per[stage] = (per[stage] ?? 0) + e.ms;
+  }
+  return per;
+}

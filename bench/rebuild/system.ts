@@ -10,7 +10,7 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyChroot, ensureChrootCache } from '../../test/lib/chroot.ts';
-import { writeFloorScript } from './floor.ts';
+import { stageTimes, writeFloorScript } from './floor.ts';
 
 export interface SystemBench {
   readonly rebuild_ms: number[];
@@ -66,15 +66,7 @@ export function rebuildSystemOnHost(runs: number): SystemBench | { skip: string 
       const r = spawnSync(process.execPath, ['dist/sysmanifest.js', 'rebuild', manifest, '--stage', 'base,packages,etc,users,homes,verify', '--target', target, '--state', state, '--cache', cache, '--dotfiles-from', dotfiles, '--yes', '--json', ...(log ? ['--log-commands', log] : [])], { encoding: 'utf8', maxBuffer: 64 << 20 });
       const ms = performance.now() - t0;
       if (r.status !== 0) throw new Error(`rebuild failed: ${r.stdout.slice(-2000)}\n${r.stderr}`);
-      const per: Record<string, number> = {};
-      const stageOf = new Map((JSON.parse(readFileSync(join(state, 'plan.json'), 'utf8')) as { steps: { id: string; stage?: string }[] }).steps.map((x) => [x.id, x.stage ?? 'storage']));
-      for (const line of r.stdout.split('\n')) {
-        if (!line.startsWith('{')) continue;
-        const e = JSON.parse(line) as { event: string; step: string; ms?: number };
-        if (e.event !== 'done' || e.ms === undefined) continue;
-        const stage = (stageOf.get(e.step) ?? '?').replace(/^chroot$/, 'chroot binds (packages)');
-        per[stage] = (per[stage] ?? 0) + e.ms;
-      }
+      const per = Object.fromEntries(Object.entries(stageTimes(r.stdout, join(state, 'plan.json'))).map(([k, v]) => [k.replace(/^chroot$/, 'chroot binds (packages)'), v]));
       for (const [s, v] of Object.entries(per)) (stages[s] ??= []).push(Math.round(v));
       return Math.round(ms);
     };

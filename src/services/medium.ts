@@ -94,15 +94,15 @@ export async function writeMedium(runner: MutatingRunner, o: MediumOptions, onEv
   const git = (...a: string[]): Promise<unknown> => runner.mutate(['git', '-c', 'safe.directory=*', ...a]);
   if (!existsSync(join(repo, '.git'))) await git('clone', '--quiet', '--no-hardlinks', o.repo, repo);
   await git('-C', repo, 'fetch', '--quiet', '--force', o.repo, '+refs/heads/*:refs/remotes/origin/*', '+refs/sysmanifest/*:refs/sysmanifest/*');
-  await git('-C', repo, 'reset', '--quiet', '--hard', 'refs/remotes/origin/HEAD').catch(() => git('-C', repo, 'merge', '--quiet', '--ff-only', '@{upstream}'));
+  await git('-C', repo, 'reset', '--quiet', '--hard', 'refs/remotes/origin/HEAD');
 
   // Each host's mirror, with the packages the live system's tools come in.
   const mirrors: Record<string, MirrorResult> = {};
   for (const h of hosts) {
     const file = join(repo, 'hosts', h, 'manifest.yaml');
     const m = await loadManifest(file);
-    const tools = [...new Set(liveTools(m).map((t) => t.debian))];
     if (m.packages?.manager !== 'apt') continue;
+    const tools = [...new Set(liveTools(m).map((t) => t.debian))];
     mirrors[h] = await mirrorManifest(runner, file, {
       out: join(out, 'mirror', h),
       variant: parseVariant('minbase'),

@@ -2,28 +2,25 @@
 // rebuild needs and the packages that bring them) and `disks MANIFEST` (the disks here, what is
 // on them, and the --map it proposes).
 import type { Command } from 'commander';
-import { delimiter } from 'node:path';
-import { UserError } from '../../core/errors.ts';
-import { readInputText } from '../../core/input.ts';
-import { MAX_MANIFEST_BYTES, parseManifest } from '../../core/manifest/load.ts';
-import { liveTools } from '../../services/rebuild/tools.ts';
-import { hostReadOnlyRunner } from '../../core/runner/exec.ts';
-import type { Disk } from '../../core/manifest/types.gen.ts';
-import { mountsOf, type BlockDevice, type Inventory } from '../../providers/storage/types.ts';
-import type { DiskIdentity } from '../../providers/storage/disks/index.ts';
-import { gatherTargetFacts } from '../../services/rebuild/plan.ts';
-import { describeCandidate, parseMapOption } from '../../services/rebuild/match.ts';
-import { humanBytes } from '../../ui/tree.ts';
-import { collect, type Out } from './common.ts';
-import { hostMutatingRunner } from '../../core/runner/exec.ts';
-import { defaultRepo } from '../../services/capture.ts';
-import { runningBundle, writeMedium } from '../../services/medium.ts';
-import { PROJECT_ROOT } from '../../core/paths.ts';
-import { plainProgress } from '../../ui/progress.ts';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, delimiter, join, resolve } from 'node:path';
+import { UserError } from '../../core/errors.ts';
+import { loadManifest } from '../../core/manifest/load.ts';
+import type { Disk } from '../../core/manifest/types.gen.ts';
+import { PROJECT_ROOT } from '../../core/paths.ts';
+import { hostMutatingRunner, hostReadOnlyRunner } from '../../core/runner/exec.ts';
+import type { DiskIdentity } from '../../providers/storage/disks/index.ts';
+import { mountsOf, type BlockDevice, type Inventory } from '../../providers/storage/types.ts';
+import { defaultRepo } from '../../services/capture.ts';
+import { runningBundle, writeMedium } from '../../services/medium.ts';
+import { describeCandidate, parseMapOption } from '../../services/rebuild/match.ts';
+import { gatherTargetFacts } from '../../services/rebuild/plan.ts';
+import { liveTools } from '../../services/rebuild/tools.ts';
+import { plainProgress } from '../../ui/progress.ts';
+import { humanBytes } from '../../ui/tree.ts';
+import { collect, type Out } from './common.ts';
 
 const FAMILIES = ['debian', 'arch', 'fedora'] as const;
 type Family = (typeof FAMILIES)[number];
@@ -42,7 +39,7 @@ export function registerLive(program: Command, out: Out): void {
     .option('--packages <family>', `print only the packages of the missing programs, for ${FAMILIES.join(', ')} (one line; empty when nothing is missing)`)
     .action(async (file: string, o: { packages?: string }) => {
       if (o.packages !== undefined && !(FAMILIES as readonly string[]).includes(o.packages)) throw new UserError('USAGE', `--packages ${o.packages}: one of ${FAMILIES.join(', ')}`);
-      const m = parseManifest(await readInputText(file, { what: 'manifest', code: 'MANIFEST_NOT_FOUND', maxBytes: MAX_MANIFEST_BYTES }), file);
+      const m = await loadManifest(file);
       const tools = liveTools(m);
       if (o.packages !== undefined) {
         const family = o.packages as Family;
@@ -59,7 +56,7 @@ export function registerLive(program: Command, out: Out): void {
     .option('--map <src=dev>', 'a target you choose (repeatable); the rest is proposed', collect, [])
     .option('--maps', 'print only the proposed --map options, one line (exit 1 when a disk has no target)')
     .action(async (file: string, o: { map: string[]; maps?: boolean }) => {
-      const m = parseManifest(await readInputText(file, { what: 'manifest', code: 'MANIFEST_NOT_FOUND', maxBytes: MAX_MANIFEST_BYTES }), file);
+      const m = await loadManifest(file);
       const maps = o.map.map(parseMapOption);
       const facts = await gatherTargetFacts(hostReadOnlyRunner(), maps);
       const disks = (m.storage?.disks ?? []).filter((d) => !d.unsupported);

@@ -29,8 +29,8 @@ export function liveTools(m: Manifest): LiveTool[] {
   const vgs = s.lvm?.vgs ?? [];
   if (vgs.length) out.push(T('lvm', 'lvm2', 'LVM volume groups'));
   if (vgs.some((vg) => (vg.lvs ?? []).some((lv) => lv.pool !== undefined))) out.push(T('thin_restore', 'thin-provisioning-tools', 'LVM thin pools', 'thin-provisioning-tools', 'device-mapper-persistent-data'));
-  const types = new Set((s.filesystems ?? []).map((f) => f.type));
-  if (['ext2', 'ext3', 'ext4'].some((t) => types.has(t as never))) out.push(T('mke2fs', 'e2fsprogs', 'ext filesystems'));
+  const types = new Set<string>((s.filesystems ?? []).map((f) => f.type));
+  if (['ext2', 'ext3', 'ext4'].some((t) => types.has(t))) out.push(T('mke2fs', 'e2fsprogs', 'ext filesystems'));
   if (types.has('xfs')) out.push(T('mkfs.xfs', 'xfsprogs', 'XFS filesystems'));
   if (types.has('btrfs')) out.push(T('mkfs.btrfs', 'btrfs-progs', 'btrfs filesystems'));
   if (types.has('vfat')) out.push(T('mkfs.fat', 'dosfstools', 'FAT filesystems (the ESP)'));
