@@ -132,7 +132,9 @@ if [ -n "$missing" ]; then
           [ -z "$comps" ] || printf 'deb file:%s %s%s\n' "$medium/mirror/$host" "$(basename "$d")" "$comps"
         done > "$list"
         mkdir -p "$work/sources.d"
-        aptopts="-o Dir::Etc::SourceList=$list -o Dir::Etc::SourceParts=$work/sources.d -o Dir::State::Lists=$work/apt-lists -o Dir::Cache::Archives=$work/apt-archives -o Acquire::Languages=none"
+        # APT::Sandbox::User=root: apt's _apt user may not enter the medium (a mount point of
+        # mode 0700, a directory under /root) nor write into these root-made directories.
+        aptopts="-o Dir::Etc::SourceList=$list -o Dir::Etc::SourceParts=$work/sources.d -o Dir::State::Lists=$work/apt-lists -o Dir::Cache::Archives=$work/apt-archives -o Acquire::Languages=none -o APT::Sandbox::User=root"
         mkdir -p "$work/apt-lists/partial" "$work/apt-archives/partial"
         if apt-get $aptopts update -q >&2 && apt-get $aptopts install -y -q --no-install-recommends $missing >&2; then ok=1; fi
       fi

@@ -5,6 +5,8 @@
 //       sysmanifest          POSIX sh launcher: exec node/bin/node bin/sysmanifest.js "$@"
 //       live.sh              the live-system helper (bootstrap/live.sh)
 //       deps.sh              the tool lists live.sh checks (bootstrap/deps.sh)
+//       rescue-vm.sh         the rescue guest `rehearse` boots (bootstrap/rescue-vm.sh)
+//       rescue-kernel.sh     fetches its kernel (bootstrap/rescue-kernel.sh)
 //       bin/sysmanifest.js   the whole program in one file (esbuild, no chunks)
 //       node/bin/node        the Node runtime (npm's node-linux-* package of the pinned version)
 //       schemas/             the manifest schemas (editors, validation messages)
@@ -86,11 +88,16 @@ try {
   copyFileSync(join(root, 'bootstrap/live.sh'), join(top, 'live.sh'));
   chmodSync(join(top, 'live.sh'), 0o755);
   copyFileSync(join(root, 'bootstrap/deps.sh'), join(top, 'deps.sh'));
+  for (const f of ['rescue-vm.sh', 'rescue-kernel.sh']) {
+    copyFileSync(join(root, 'bootstrap', f), join(top, f));
+    chmodSync(join(top, f), 0o755);
+  }
   writeFileSync(join(top, 'README'), [
     `sysmanifest ${pkg.version} — self-contained (Node ${nodeVersion} inside; needs only sh, tar and gzip)`,
     '',
     'On a live system, as root:',
     '  ./live.sh --repo URL|DIR --host NAME     check and install the tools, fetch the manifest, show the disks, rebuild',
+    '  ./sysmanifest rehearse --medium DIR     the restore drill: rebuild onto image files in a throw-away qemu guest, boot them',
     '  ./sysmanifest --help                    the program itself',
     '',
   ].join('\n'));

@@ -13,6 +13,7 @@ import { registerMirror } from './commands/mirror.ts';
 import { registerLive, registerMedium } from './commands/live.ts';
 import { installSignalHandlers } from './interrupt.ts';
 import { registerRebuild } from './commands/rebuild.ts';
+import { registerRehearse } from './commands/rehearse.ts';
 import { registerSecrets } from './commands/secrets.ts';
 import { registerShow } from './commands/show.ts';
 import { registerValidate } from './commands/validate.ts';
@@ -37,6 +38,7 @@ export function buildProgram(out: Out = (s) => process.stdout.write(printable(s,
   registerMirror(program, out);
   registerLive(program, out);
   registerMedium(program, out);
+  registerRehearse(program, out);
   // commander exits through exitOverride only for the program itself; subcommands inherit it here.
   for (const c of program.commands) c.exitOverride();
   return program;

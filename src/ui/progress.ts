@@ -25,7 +25,7 @@ export function plainProgress(write: (s: string) => void, json: boolean): Progre
         return;
       }
       if (json) {
-        write(`${JSON.stringify({ event: e.type, step: e.step.id, ...(e.type === 'done' ? { ms: e.ms } : {}), ...(e.type === 'failed' ? { error: e.error.message } : {}), ...(e.type === 'skip' ? { why: e.why } : {}) })}\n`);
+        write(`${JSON.stringify({ event: e.type, step: e.step.id, stage: e.step.stage ?? 'storage', ...(e.type === 'done' ? { ms: e.ms } : {}), ...(e.type === 'failed' ? { error: e.error.message } : {}), ...(e.type === 'skip' ? { why: e.why } : {}) })}\n`);
         return;
       }
       if (e.type === 'start') write(`[${e.index + 1}/${e.total}] ${e.step.title} …\n`);

@@ -7,7 +7,7 @@ import { arch } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const RUN_IN_VM = fileURLToPath(new URL('../vm/run-in-vm.sh', import.meta.url));
+export const RUN_IN_VM = fileURLToPath(new URL('../../bootstrap/rescue-vm.sh', import.meta.url));
 export const SETUP_VM = fileURLToPath(new URL('../vm/setup.sh', import.meta.url));
 /** Where setup.sh caches the guest kernel (same default and override as the scripts). */
 export const VM_HOME = process.env.SMVM_HOME ?? '/var/tmp/sysmanifest-vm';

@@ -90,15 +90,20 @@ export function registerMedium(program: Command, out: Out): void {
     .option('--bundle <dir|file>', 'the bundle (an unpacked directory or the .tar.gz of npm run bundle; default: this installation if it is one, else dist/)')
     .option('--mirror <url>', 'as for mirror: the archive to download from instead of the captured sources')
     .option('--security-mirror <url>', 'as for mirror')
-    .action(async (o: { out: string; repo: string; host: string[]; secrets: string[]; bundle?: string; mirror?: string; securityMirror?: string }) => {
+    .option('--json', 'progress and the result as JSON lines')
+    .action(async (o: { out: string; repo: string; host: string[]; secrets: string[]; bundle?: string; mirror?: string; securityMirror?: string; json?: boolean }) => {
       const cleanup: string[] = [];
       try {
-        const progress = plainProgress(out, false);
+        const progress = plainProgress(out, o.json === true);
         const r = await writeMedium(hostMutatingRunner(), {
           out: o.out, repo: resolve(o.repo), hosts: o.host, bundle: bundleDir(o.bundle, cleanup), secrets: o.secrets.map((s) => ({ host: basename(s).replace(/\.secrets\.age$/, ''), file: resolve(s) })),
           ...(o.mirror ? { mirror: o.mirror } : {}), ...(o.securityMirror ? { securityMirror: o.securityMirror } : {}),
         }, (e) => progress.onEvent(e));
         progress.done();
+        if (o.json) {
+          out(`${JSON.stringify({ event: 'result', medium: resolve(o.out), version: r.version, bundleFiles: r.bundleFiles, hosts: r.hosts, mirrors: r.mirrors })}\n`);
+          return;
+        }
         out(`medium ${resolve(o.out)}: sysmanifest ${r.version} (${r.bundleFiles.copied} file(s) copied, ${r.bundleFiles.kept} unchanged), hosts ${r.hosts.join(', ')}\n`);
         for (const [h, m] of Object.entries(r.mirrors)) out(`  mirror/${h}: ${m.debs} packages, ${(m.dirBytes / 2 ** 20).toFixed(1)} MiB; downloaded ${m.downloaded}${m.missing.length ? `; not in the archive: ${m.missing.join(' ')}` : ''}\n`);
         out(`on the bad day: sh ${resolve(o.out)}/bundle/live.sh --host HOST --identity YOUR-AGE-KEY   (see ${resolve(o.out)}/README)\n`);

@@ -126,6 +126,20 @@ test('onLine: each line of stdout and stderr as it comes, with its newline; the 
   assert.equal(r.stderr, 'two\n');
 });
 
+test('onLine in a process group of its own too: each line comes while the command still runs (it waits for what onLine does)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sysmanifest-online-'));
+  try {
+    const flag = join(dir, 'seen');
+    const lines: string[] = [];
+    const r = await hostMutatingRunner().mutate(['sh', '-c', `echo first; i=0; while [ ! -e '${flag}' ]; do i=$((i+1)); [ $i -lt 200 ] || exit 7; sleep 0.05; done; echo second >&2`], { processGroup: true, timeoutMs: 60_000, okExitCodes: [7], onLine: (l) => { lines.push(l); if (l === 'first\n') writeFileSync(flag, ''); } });
+    assert.equal(r.exitCode, 0, 'the first line reached onLine before the command ended');
+    assert.deepEqual(lines, ['first\n', 'second\n']);
+    assert.equal(r.stdout, 'first\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('stdin as bytes through execa too (a timeout sends the command there): exact', async () => {
   const r = await hostMutatingRunner().mutate(['od', '-An', '-tx1'], { input: new Uint8Array([0, 255, 10, 128]), timeoutMs: 10_000 });
   assert.equal(r.stdout.trim(), '00 ff 0a 80');

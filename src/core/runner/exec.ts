@@ -63,17 +63,19 @@ interface RawResult {
   readonly timedOut: boolean;
 }
 
+/** A transform that sees each line (options.onLine) and passes it on unchanged: the buffered result stays whole. */
+function lineTap(options: RunOptions): object {
+  const onLine = options.onLine;
+  if (onLine === undefined) return {};
+  const t = { transform: function* (line: unknown) { onLine(String(line)); yield line; }, preserveNewlines: true };
+  return { stdout: t, stderr: t };
+}
+
 /** Commands with a timeout or a large stdin, and any command when there is no helper: execa. */
 async function viaExeca(program: string, args: readonly string[], options: RunOptions, searchPath?: string): Promise<RawResult> {
   const { execa } = await import('execa'); // loaded on first use: capture never needs it
-  const onLine = options.onLine;
-  // A transform that sees each line and passes it on unchanged: the buffered result stays whole.
-  const tap = onLine === undefined ? {} : (() => {
-    const t = { transform: function* (line: unknown) { onLine(String(line)); yield line; }, preserveNewlines: true };
-    return { stdout: t, stderr: t };
-  })();
   const r = await execa(program, args, {
-    ...tap,
+    ...lineTap(options),
     reject: false,
     env: childEnv(searchPath),
     extendEnv: true,
@@ -101,6 +103,7 @@ const GROUP_KILL_GRACE_MS = 2000;
 async function viaExecaGroup(program: string, args: readonly string[], options: RunOptions, searchPath?: string): Promise<RawResult> {
   const { execa } = await import('execa');
   const sub = execa(program, args, {
+    ...lineTap(options),
     reject: false,
     env: childEnv(searchPath),
     extendEnv: true,

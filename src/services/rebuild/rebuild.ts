@@ -11,7 +11,7 @@ import type { Manifest } from '../../core/manifest/types.gen.ts';
 import { formatDifference, type Difference } from '../../core/manifest/diff.ts';
 import { applyPlan, type ApplyEvent } from '../../core/plan/apply.ts';
 import { Journal, readJournal } from '../../core/plan/journal.ts';
-import { PLAN_VERSION, type Plan } from '../../core/plan/types.ts';
+import { PLAN_VERSION, type Plan, type Step } from '../../core/plan/types.ts';
 import { writeFileAtomic } from '../../core/repo/files.ts';
 import type { MutatingRunner, ReadOnlyRunner } from '../../core/runner/types.ts';
 import { computePlan, expectedManifest, manifestAndTargets, type PlanOptions } from './plan.ts';
@@ -162,10 +162,15 @@ export async function rebuild(runner: MutatingRunner, file: string, o: RebuildOp
     secret: async () => (secret ??= await io.passphrase()),
     ...(io.onEvent ? { onEvent: (e) => io.onEvent!(e) } : {}),
   });
+  // Verify is no step of the plan (it changes nothing), but it takes a while: shown as one.
+  const verifyStep: Step = { id: 'verify', stage: 'verify', title: 'verify: what was rebuilt against the manifest', argv: [], risk: 'read', after: [] };
+  const t0 = Date.now();
+  io.onEvent?.({ type: 'start', step: verifyStep, index: plan.steps.length, total: plan.steps.length + 1 });
   const differences = [
     ...(o.stages.includes('storage') ? await verifyStorage(runner, expectedManifest(manifest, plan), plan.disks, new Set(plan.grow ?? [])) : []),
     ...(o.stages.includes('verify') ? await verifySystemTree(runner, manifest, plan.target, { parts: verifyParts(o.stages), repo: resolve(dirname(resolve(file)), '../..'), ...(identities ? { identities } : {}) }) : []),
   ];
+  io.onEvent?.({ type: 'done', step: verifyStep, ms: Date.now() - t0 });
   if (differences.length === 0) await rm(journalFile(o.stateDir), { force: true });
   return { plan, ran, skipped, differences, ...(identities ? { identities: { count: identities.changes.length, file: identitiesFile(o.stateDir) } } : {}) };
 }

@@ -39,6 +39,12 @@ test('base: --mirror replaces the sources (file:// mirrors bind-mounted by mmdeb
   const base = planBase(ctx({ mirrors: ['file:///srv/mirror'] }))[1]!;
   assert.deepEqual(base.argv.slice(-3), ['bookworm', '/mnt/sysmanifest', 'deb file:///srv/mirror bookworm main contrib']);
   assert.ok(base.argv.includes('--hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount'));
+  // apt reads a file:// mirror as root (its _apt user cannot enter a medium under a 0700 directory)…
+  assert.ok(base.argv.includes('--aptopt=APT::Sandbox::User "root"'));
+  // … and the apt.conf.d file mmdebstrap keeps that option in goes again (the machine never had it).
+  assert.ok(base.argv.includes('--customize-hook=rm -f "$1"/etc/apt/apt.conf.d/99mmdebstrap'));
+  // … and a mirror over the network keeps apt's sandbox.
+  assert.ok(!planBase(ctx({ mirrors: ['http://deb.example.org/debian'] }))[1]!.argv.some((a) => a.includes('Sandbox')));
 });
 
 test('base: anything but Debian with apt is refused at plan time; hostile values never reach argv', () => {

@@ -80,6 +80,7 @@ export function planBase(ctx: SystemPlanContext): Step[] {
   checkCacheDir(ctx.cacheDir);
   const t = debianTarget(ctx.manifest);
   const sources = installSources(ctx.manifest, ctx, t);
+  const fileMirror = sources.some((s) => s.includes(' file:/'));
   const archives = '/var/cache/apt/archives';
   return [
     { id: 'base:cache', stage: 'base', title: `apt cache ${ctx.cacheDir}`, argv: ['mkdir', '-p', '-m', '0755', ctx.cacheDir], risk: 'create', after: [] },
@@ -89,10 +90,15 @@ export function planBase(ctx: SystemPlanContext): Step[] {
       title: `Debian ${t.codename} (${t.arch}, minbase) into ${ctx.target} from ${sources.map((s) => s.split(' ')[1]).join(', ')}`,
       argv: [
         'mmdebstrap', '--mode=root', '--variant=minbase', `--arch=${t.arch}`, '--format=directory', '--skip=check/empty', '--skip=essential/unlink',
-        // file:// mirrors are bind-mounted into the chroot by mmdebstrap's own hook.
-        ...(sources.some((s) => s.includes(' file:/')) ? ['--hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount'] : []),
+        // file:// mirrors are bind-mounted into the chroot by mmdebstrap's own hook. apt reads
+        // them as root: its sandbox user _apt cannot enter a medium under a directory only root
+        // may open (a mount point of mode 0700, /root/…), and apt then reports the indexes
+        // missing. mmdebstrap keeps --aptopt in the tree (apt.conf.d/99mmdebstrap): taken out
+        // again at the end, or the rebuilt /etc would hold a file the machine never had.
+        ...(fileMirror ? ['--hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount', '--aptopt=APT::Sandbox::User "root"'] : []),
         `--setup-hook=mkdir -p "$1"${archives}`, `--setup-hook=sync-in ${ctx.cacheDir} ${archives}`,
         `--customize-hook=sync-out ${archives} ${ctx.cacheDir}`,
+        ...(fileMirror ? ['--customize-hook=rm -f "$1"/etc/apt/apt.conf.d/99mmdebstrap'] : []),
         t.codename, ctx.target, ...sources,
       ],
       risk: 'create',

@@ -51,6 +51,10 @@ test('boot plan: refusals say what is missing, before any write', () => {
   const ctx = { manifest: m, target: '/t', hostDir: '/r', mirrors: [], cacheDir: '/c', inputs: {} };
   assert.throws(() => planBoot(ctx, ['sm'], { disks: { disk0: '/dev/vdb' }, devicePath: () => '/dev/x' }), (e: unknown) => e instanceof UserError && /only GRUB/.test(e.message));
   assert.throws(() => planBoot({ ...ctx, manifest: { ...m, boot: grub } as Manifest }, ['sm'], { disks: {}, devicePath: () => '' }), /the manifest records no disks/);
+  // GRUB as the loader, but no GRUB package: nothing would bring grub-install (refused at plan time, not after the package install).
+  const noPackage = (b: object): Manifest => ({ ...m, boot: { ...grub, ...b } }) as Manifest;
+  assert.throws(() => planBoot({ ...ctx, manifest: noPackage({ grub: { ...grub.grub, packages: [] } }) }, ['sm'], { disks: { disk0: '/dev/vdb' }, devicePath: () => '/dev/x' }), (e: unknown) => e instanceof UserError && /^boot\.grub\.packages: empty — /.test(e.message) && /apt-get install grub-pc/.test(e.hint ?? ''));
+  assert.throws(() => planBoot({ ...ctx, manifest: noPackage({ firmware: 'uefi', grub: undefined }) }, ['sm'], { disks: { disk0: '/dev/vdb' }, devicePath: () => '/dev/x' }), (e: unknown) => e instanceof UserError && /^boot\.grub\.packages: absent/.test(e.message) && /grub-efi-amd64/.test(e.hint ?? ''));
 });
 
 test('boot plan (UEFI): the removable fallback always; GRUB under \\EFI\\debian and one "debian" entry when no entry was captured; --no-nvram leaves NVRAM alone; captured entries on a manifest ESP come back in their order', () => {

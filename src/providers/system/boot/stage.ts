@@ -112,6 +112,9 @@ export function planBoot(ctx: SystemPlanContext, cli: readonly string[], d: Boot
   if (boot?.loader !== 'grub') throw new UserError('REFUSED', `boot.loader: ${JSON.stringify(boot?.loader ?? null)} — only GRUB can be installed so far`);
   if (boot.initramfs.tool !== 'initramfs-tools') throw new UserError('REFUSED', `boot.initramfs.tool: ${boot.initramfs.tool} — only initramfs-tools (Debian) is built so far`);
   if (boot.firmware === 'unknown') throw new UserError('REFUSED', 'boot.firmware: unknown at capture; cannot tell BIOS from UEFI');
+  // grub-install and update-grub come with the loader package: without one, the boot stage
+  // would fail after the whole base and package install. Refused before anything is written.
+  if (!boot.grub?.packages.length) throw new UserError('REFUSED', `boot.grub.packages: ${boot.grub ? 'empty' : 'absent'} — the manifest names GRUB as its loader but no GRUB loader package (grub-pc for BIOS, grub-efi-amd64 for UEFI …), so nothing would bring grub-install into the rebuilt system`, { hint: `install the loader package on the machine (apt-get install ${boot.firmware === 'uefi' ? 'grub-efi-amd64' : 'grub-pc'}) and capture it again` });
   if (Object.keys(d.disks).length === 0) throw new UserError('USAGE', 'the boot stage installs GRUB onto the rebuilt disks, and the manifest records no disks (storage.disks): capture the machine with its disks');
   const needs = bootNeeds(m);
   const steps: Step[] = [
