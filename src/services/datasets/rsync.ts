@@ -1,0 +1,131 @@
+// rsync snapshots of a dataset (issue 14): TARGET/NAME/<UTC timestamp>/, each a whole tree in
+// which files unchanged since the newest COMPLETE snapshot are hard links to it (--link-dest).
+//   - A run writes into TARGET/NAME/.partial-<timestamp>/ and renames it only when rsync
+//     succeeded (exit 0, or 24: files vanished while being read — success with a warning). A
+//     partial tree is never a base: bases are only names of the timestamp form, which only a
+//     rename makes. A run that fails removes its partial tree; one that was killed leaves it, and
+//     the next run removes it first.
+//   - One run per dataset and target at a time: TARGET/NAME/.sysmanifest-lock (a directory, made
+//     atomically, holding the owner's pid; a lock whose process is gone is taken over, and said).
+// Owners, modes, times, hard links, ACLs and xattrs are kept (-aHAX --numeric-ids); times are
+// compared to the nanosecond (see below).
+import { existsSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserError } from '../../core/errors.ts';
+import type { MutatingRunner } from '../../core/runner/types.ts';
+
+/** A complete snapshot's name: the UTC time it was started, to the second (no colons: FAT and SMB targets). */
+export const SNAPSHOT_NAME = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+const PARTIAL = /^\.partial-\d{8}T\d{6}Z$/;
+const LOCK = '.sysmanifest-lock';
+
+export function snapshotName(t: Date): string {
+  return t.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function snapshotTime(name: string): Date | undefined {
+  const m = SNAPSHOT_NAME.exec(name);
+  if (!m) return undefined;
+  const t = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+  return snapshotName(t) === name ? t : undefined; // 20261399T… is no time
+}
+
+/** The complete snapshots in DIR (TARGET/NAME), oldest first. */
+export async function completeSnapshots(dir: string): Promise<{ name: string; time: Date }[]> {
+  const names = existsSync(dir) ? await readdir(dir) : [];
+  return names.flatMap((name) => {
+    const time = snapshotTime(name);
+    return time ? [{ name, time }] : [];
+  }).sort((a, b) => a.time.getTime() - b.time.getTime());
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes the dataset's lock in DIR; returns its release. Refuses while another live run holds it. */
+export async function takeLock(dir: string, say: (s: string) => void = () => {}): Promise<() => Promise<void>> {
+  const lock = join(dir, LOCK);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await mkdir(lock);
+      await writeFile(join(lock, 'pid'), `${process.pid}\n`);
+      return async () => {
+        await rm(lock, { recursive: true, force: true });
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number((await readFile(join(lock, 'pid'), 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(pid) && pid > 0 && alive(pid)) throw new UserError('REFUSED', `${dir}: another run (pid ${pid}) is writing this dataset's snapshots`, { hint: 'wait for it to end; two runs never write one target' });
+      say(`${lock}: left by a run that is gone (pid ${pid || '?'}); taking it over`);
+      await rm(lock, { recursive: true, force: true });
+    }
+  }
+  throw new UserError('REFUSED', `${lock}: could not take the lock`);
+}
+
+export interface RsyncSnapshotOptions {
+  /** The dataset's files (its path on this machine). */
+  readonly source: string;
+  /** TARGET/NAME: where this dataset's snapshots live on the target. */
+  readonly dir: string;
+  readonly now?: Date;
+  /** Progress lines (rsync --info=progress2, and what this run does). */
+  readonly onLine?: (line: string) => void;
+}
+
+export interface RsyncSnapshotResult {
+  readonly snapshot: string;
+  /** The complete snapshot unchanged files were linked to, if there was one. */
+  readonly base?: string;
+  /** Partial trees of killed runs removed before this one. */
+  readonly removedPartials: readonly string[];
+  /** rsync exit 24: some files vanished while they were read. */
+  readonly vanished: boolean;
+}
+
+export async function rsyncSnapshot(runner: MutatingRunner, o: RsyncSnapshotOptions): Promise<RsyncSnapshotResult> {
+  const say = o.onLine ?? (() => {});
+  if (!existsSync(o.source)) throw new UserError('DEVICE', `${o.source}: the dataset's path does not exist`);
+  await mkdir(o.dir, { recursive: true });
+  const release = await takeLock(o.dir, say);
+  try {
+    const removedPartials: string[] = [];
+    for (const name of await readdir(o.dir)) {
+      if (!PARTIAL.test(name)) continue;
+      say(`removing ${name}: left by a run that did not finish (never a base)`);
+      await rm(join(o.dir, name), { recursive: true, force: true });
+      removedPartials.push(name);
+    }
+    const name = snapshotName(o.now ?? new Date());
+    if (existsSync(join(o.dir, name))) throw new UserError('REFUSED', `${join(o.dir, name)} already exists: one snapshot per second at most`, { hint: 'run it again in a second' });
+    const base = (await completeSnapshots(o.dir)).at(-1)?.name;
+    const partial = join(o.dir, `.partial-${name}`);
+    // --modify-window=-1: times compared to the nanosecond. With whole seconds (rsync's default), a
+    // file rewritten at the same size within the second of the last run would be taken for
+    // unchanged and linked to its OLD content. (A target that keeps coarser times, FAT, copies
+    // every file again instead: more space, nothing lost.)
+    const argv = ['rsync', '-aHAX', '--numeric-ids', '--modify-window=-1', '--info=progress2', ...(base ? [`--link-dest=${join(o.dir, base)}`] : []), `${o.source.replace(/\/*$/, '')}/`, `${partial}/`];
+    const r = await runner.mutate(argv, { okExitCodes: Array.from({ length: 255 }, (_, i) => i + 1), processGroup: true, onLine: (l) => say(l.trimEnd()) });
+    if (r.exitCode !== 0 && r.exitCode !== 24) {
+      await rm(partial, { recursive: true, force: true });
+      throw new UserError('COMMAND_FAILED', `rsync into ${partial} failed (exit ${r.exitCode}); the partial snapshot was removed, ${base ? `${base} stays the newest` : 'there is no snapshot yet'}:\n${r.stderr.trim().split('\n').slice(-5).join('\n')}`);
+    }
+    await rename(partial, join(o.dir, name));
+    const d = await open(o.dir, 'r'); // the rename on disk before we say it is done
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+    return { snapshot: name, ...(base ? { base } : {}), removedPartials, vanished: r.exitCode === 24 };
+  } finally {
+    await release();
+  }
+}
