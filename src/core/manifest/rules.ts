@@ -5,6 +5,7 @@
 // plans or is refused here: the fuzzer (test/fuzz/) holds the planners to that.
 import type { Manifest } from './types.gen.ts';
 import { manifestPathRules } from '../confine/manifest-rules.ts';
+import { datasetsRule } from './rules/datasets.ts';
 import { disksRule } from './rules/disks.ts';
 import { filesystemsRule, mountPointsRule } from './rules/fs.ts';
 import { luksRule, lvmRule, mdRule, oneConsumerRule, uniqueIdentitiesRule } from './rules/stack.ts';
@@ -97,6 +98,7 @@ export const RULES: ReadonlyArray<(m: Manifest) => RuleIssue[]> = [
   filesystemsRule,
   mountPointsRule,
   manifestPathRules,
+  datasetsRule,
 ];
 
 export function checkRules(m: Manifest): RuleIssue[] {

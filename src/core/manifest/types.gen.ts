@@ -1791,10 +1791,38 @@ export interface Dataset {
    */
   exclude?: string[];
   /**
+   * Where `datasets sync` keeps this dataset's snapshots, one or more (written by the user, kept by capture): an absolute local path; `uuid:UUID/sub/path`, a path on the filesystem with that UUID wherever it is mounted (a disk that is not mounted is skipped and reported); `ssh://[user@]host[:port]/path`. Kinds rsync and btrfs keep TARGET/NAME/<snapshots>; restic and borg use the target as their repository.
+   *
+   * @minItems 1
+   */
+  targets?: [string, ...string[]];
+  /**
+   * How old the last good snapshot may get before `datasets sync` takes the next one: N followed by s, min, h, d or w (10min, 1h, 1d). Absent: every run.
+   */
+  interval?: string;
+  retention?: DatasetRetention;
+  /**
+   * How many targets must hold a complete snapshot for `datasets status` to call the dataset safe (git-annex: its numcopies). Default 1.
+   */
+  minCopies?: number;
+  /**
    * true: a restore is not complete without it; false (default): optional, queued when its source is unreachable.
    */
   required?: boolean;
   expect?: DatasetExpect;
+}
+/**
+ * Which snapshots each target keeps (btrbk's notation, restic's calendar semantics: core/retention.ts). Absent: none is ever deleted.
+ */
+export interface DatasetRetention {
+  /**
+   * "24h 7d 4w 12m 5y": the newest snapshot of each of the last 24 hours, 7 days, 4 ISO weeks, 12 months and 5 years that have one (UTC); N or * (all) before h, d, w, m, y.
+   */
+  preserve: string;
+  /**
+   * Every snapshot taken within this long before the newest one is kept (2d).
+   */
+  preserveMin?: string;
 }
 /**
  * Computed at capture from the selected files under `path`, to verify a restore.

@@ -11,7 +11,7 @@
 // transfer needs as its parent. Incomplete snapshots are not this module's business (a sync
 // removes its own partial work); nothing is ever chosen by free space. Calendar buckets are UTC.
 // Pure: it decides, it deletes nothing; every decision carries its reasons (for --dry-run).
-import { UserError } from '../../core/errors.ts';
+import { UserError } from './errors.ts';
 
 export const UNITS = ['h', 'd', 'w', 'm', 'y'] as const;
 export type Unit = (typeof UNITS)[number];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isUserError } from '../../core/errors.ts';
+import { isUserError } from './errors.ts';
 import { bucket, decide, parseDuration, parsePreserve, type RetentionPolicy, type Snapshot } from './retention.ts';
 
 const at = (iso: string): Date => new Date(iso);
