@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { isUserError } from '../core/errors.ts';
 import { printable } from '../core/text.ts';
 import { registerCapture } from './commands/capture.ts';
+import { registerDatasets } from './commands/datasets.ts';
 import type { Out } from './commands/common.ts';
 import { registerDiff } from './commands/diff.ts';
 import { registerSchedule } from './commands/schedule.ts';
@@ -39,6 +40,7 @@ export function buildProgram(out: Out = (s) => process.stdout.write(printable(s,
   registerLive(program, out);
   registerMedium(program, out);
   registerRehearse(program, out);
+  registerDatasets(program, out);
   // commander exits through exitOverride only for the program itself; subcommands inherit it here.
   for (const c of program.commands) c.exitOverride();
   return program;

@@ -1,0 +1,60 @@
+// sysmanifest datasets sync|status (services/datasets/sync.ts).
+import type { Command } from 'commander';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { UserError } from '../../core/errors.ts';
+import { loadManifest } from '../../core/manifest/load.ts';
+import { hostMutatingRunner } from '../../core/runner/exec.ts';
+import { defaultRepo } from '../../services/capture.ts';
+import { syncDatasets, type DatasetReport } from '../../services/datasets/sync.ts';
+import type { Out } from './common.ts';
+
+const defaultManifest = (): string => join(defaultRepo(), 'hosts', hostname(), 'manifest.yaml');
+
+function age(ms: number | undefined): string {
+  if (ms === undefined) return '';
+  const min = Math.round(ms / 60_000);
+  return min < 120 ? `${min} min` : min < 2 * 1440 ? `${Math.round(min / 60)} h` : `${Math.round(min / 1440)} d`;
+}
+
+function render(out: Out, reports: readonly DatasetReport[], verbose: boolean): void {
+  for (const d of reports) {
+    out(`${d.name} (${d.kind}): ${d.safeCopies} of ${d.minCopies} copies${d.safeCopies < d.minCopies ? ' — NOT SAFE' : ''}\n`);
+    if (d.targets.length === 0) out('  no targets declared (datasets[].targets)\n');
+    for (const t of d.targets) {
+      const last = t.last ? `; last good ${t.last} (${age(t.lastAgeMs)} ago)` : '';
+      out(`  ${t.target}: ${t.state}${t.snapshot ? ` ${t.snapshot}${t.base ? ` (linked to ${t.base})` : ''}` : ''}${t.why ? ` — ${t.why}` : ''}${last}\n`);
+      if (t.retention && (verbose || t.removed?.length || t.state === 'would-run')) {
+        for (const x of t.retention) out(`      ${x.keep ? 'keep ' : t.state === 'would-run' ? 'would remove' : 'removed'} ${x.id}: ${x.reasons.join('; ')}\n`);
+      }
+    }
+  }
+}
+
+export function registerDatasets(program: Command, out: Out): void {
+  const ds = program.command('datasets').description('keep the manifest\'s datasets safe: snapshots on their targets, with retention');
+  ds.command('sync')
+    .description('a snapshot of each due dataset on each reachable target (kind rsync so far), then its retention; unreachable targets are skipped and reported')
+    .argument('[names...]', 'the datasets (default: all)')
+    .option('--manifest <file>', 'the manifest (default: this host\'s in the default repository)')
+    .option('--dry-run', 'say what would be done, every snapshot with the reason it is kept or would go; write nothing')
+    .option('--json', 'the report as JSON')
+    .action(async (names: string[], o: { manifest?: string; dryRun?: boolean; json?: boolean }) => {
+      const m = await loadManifest(o.manifest ?? defaultManifest());
+      const reports = await syncDatasets(hostMutatingRunner(), m, { names, dryRun: o.dryRun === true, ...(o.json ? {} : { onLine: (d: string, t: string, l: string) => { if (l.startsWith('retention:') || l.startsWith('removing')) out(`  ${d} → ${t}: ${l}\n`); } }) });
+      if (o.json) out(`${JSON.stringify(reports)}\n`);
+      else render(out, reports, o.dryRun === true);
+      const failed = reports.flatMap((d) => d.targets.filter((t) => t.state === 'failed').map((t) => `${d.name} → ${t.target}`));
+      if (failed.length) throw new UserError('COMMAND_FAILED', `${failed.length} snapshot(s) failed: ${failed.join(', ')} (the others went through)`, { hint: 'the next run retries them; see the messages above' });
+    });
+  ds.command('status')
+    .description('per dataset and target: the last good snapshot and its age, and whether a sync would run now and why')
+    .option('--manifest <file>', 'the manifest (default: this host\'s in the default repository)')
+    .option('--json', 'the report as JSON')
+    .action(async (o: { manifest?: string; json?: boolean }) => {
+      const m = await loadManifest(o.manifest ?? defaultManifest());
+      const reports = await syncDatasets(hostMutatingRunner(), m, { names: [], dryRun: true, statusOnly: true });
+      if (o.json) out(`${JSON.stringify(reports)}\n`);
+      else render(out, reports, false);
+    });
+}
