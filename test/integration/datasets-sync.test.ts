@@ -3,12 +3,13 @@
 // reported and does not block the reachable one; the interval; retention keeps exactly the
 // policy's set, and --dry-run gives the reason for every snapshot and changes nothing.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { hostMutatingRunner } from '../../src/core/runner/exec.ts';
+import { computeExpect } from '../../src/providers/system/datasets/expect.ts';
 import { rsyncSnapshot } from '../../src/services/datasets/rsync.ts';
 import { cli } from '../lib/cli.ts';
 
@@ -16,6 +17,8 @@ const skip = process.getuid?.() !== 0 ? 'needs root' : spawnSync('sh', ['-c', 'c
 if (skip) console.error(`!! datasets-sync: SKIPPED: ${skip}`);
 const dir = mkdtempSync(join(tmpdir(), 'sysmanifest-ds-sync-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
+/** Every entry under a tree: path, mode, owner, size, mtime (s), link target; then the files' sha256. */
+const view = (root: string): string => execFileSync('sh', ['-c', `cd "$1" && find . -mindepth 1 -printf '%P %M %u:%g %s %T@ %l\\n' | sort && find . -type f -exec sha256sum {} + | sort -k2`, 'sh', root], { encoding: 'utf8' }).replace(/(\d+)\.\d+ /g, '$1 ');
 
 test('datasets sync: the reachable target gets its snapshot and its retention, the unreachable ones are reported; --dry-run says why for each; then not due', { skip }, async () => {
   const src = join(dir, 'photos');
@@ -79,4 +82,43 @@ test('datasets sync: a name the manifest does not declare is a usage error namin
   const r = cli(['datasets', 'sync', 'photos', '--manifest', manifest]);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /no dataset "photos" in the manifest \(it declares: music\)/);
+});
+
+test('datasets restore: byte for byte (owners, modes, times, hard links, xattrs), checked against the manifest\'s expect; an older snapshot with --snapshot; never over files', { skip }, async () => {
+  const src = join(dir, 'music');
+  mkdirSync(join(src, 'album'), { recursive: true });
+  writeFileSync(join(src, 'album/01.flac'), 'x'.repeat(5000), { mode: 0o640 });
+  chownSync(join(src, 'album/01.flac'), 1000, 1000);
+  linkSync(join(src, 'album/01.flac'), join(src, 'same.flac'));
+  symlinkSync('album/01.flac', join(src, 'link.flac'));
+  execFileSync('python3', ['-c', 'import os,sys; os.setxattr(sys.argv[1], "user.rating", b"5")', join(src, 'album/01.flac')]);
+  utimesSync(join(src, 'album'), new Date('2021-05-06T07:08:09Z'), new Date('2021-05-06T07:08:09Z'));
+  const first = view(src);
+  const expect = await computeExpect(src);
+  const backup = join(dir, 'backup2');
+  mkdirSync(backup);
+  const manifest = join(dir, 'music.yaml');
+  writeFileSync(manifest, `apiVersion: sysmanifest/v1\nhost:\n  hostname: box\ndatasets:\n  - name: music\n    path: ${src}\n    role: copy\n    kind: rsync\n    sources: [x]\n    targets: [${join(dir, 'absent-disk')}, ${backup}]\n    expect: ${JSON.stringify(expect)}\n`);
+  await rsyncSnapshot(hostMutatingRunner(), { source: src, dir: join(backup, 'music'), now: new Date('2026-02-01T00:00:00Z') });
+  writeFileSync(join(src, 'album/02.flac'), 'new track');
+  await rsyncSnapshot(hostMutatingRunner(), { source: src, dir: join(backup, 'music'), now: new Date('2026-02-02T00:00:00Z') });
+
+  const to = join(dir, 'restored/music-old');
+  const old = cli(['datasets', 'restore', 'music', '--snapshot', '20260201T000000Z', '--to', to, '--manifest', manifest]);
+  assert.equal(old.status, 0, old.stderr);
+  assert.match(old.stdout, new RegExp(`music: restored 20260201T000000Z from ${backup} into ${to}; matches the manifest \\(2 files, 10000 bytes`));
+  assert.equal(view(to), first);
+  assert.equal(statSync(join(to, 'same.flac')).ino, statSync(join(to, 'album/01.flac')).ino, 'hard link');
+  assert.equal(execFileSync('python3', ['-c', 'import os,sys; print(os.getxattr(sys.argv[1], "user.rating").decode())', join(to, 'album/01.flac')], { encoding: 'utf8' }).trim(), '5');
+
+  const newest = join(dir, 'restored/music-new');
+  const now = cli(['datasets', 'restore', 'music', '--to', newest, '--manifest', manifest]);
+  assert.equal(now.status, 1, 'the newest snapshot is not what the manifest expects');
+  assert.match(now.stderr, /restored from .* 20260202T000000Z, but it is not what the manifest expects: files 3, expected 2; bytes 10009, expected 10000; listingSha256 /);
+  assert.equal(view(newest), view(src), 'the files stay, byte for byte the newest snapshot');
+
+  const again = cli(['datasets', 'restore', 'music', '--to', to, '--manifest', manifest]);
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /is not an empty directory: a restore never writes over files/);
+  assert.equal(view(to), first, 'untouched');
 });

@@ -1,12 +1,12 @@
 // sysmanifest datasets sync|status (services/datasets/sync.ts).
 import type { Command } from 'commander';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UserError } from '../../core/errors.ts';
 import { loadManifest } from '../../core/manifest/load.ts';
 import { hostMutatingRunner } from '../../core/runner/exec.ts';
 import { defaultRepo } from '../../services/capture.ts';
-import { syncDatasets, type DatasetReport } from '../../services/datasets/sync.ts';
+import { restoreDataset, syncDatasets, type DatasetReport } from '../../services/datasets/sync.ts';
 import type { Out } from './common.ts';
 
 const defaultManifest = (): string => join(defaultRepo(), 'hosts', hostname(), 'manifest.yaml');
@@ -46,6 +46,20 @@ export function registerDatasets(program: Command, out: Out): void {
       else render(out, reports, o.dryRun === true);
       const failed = reports.flatMap((d) => d.targets.filter((t) => t.state === 'failed').map((t) => `${d.name} → ${t.target}`));
       if (failed.length) throw new UserError('COMMAND_FAILED', `${failed.length} snapshot(s) failed: ${failed.join(', ')} (the others went through)`, { hint: 'the next run retries them; see the messages above' });
+    });
+  ds.command('restore')
+    .description('a dataset back from its first reachable target (rsync so far) into a new or empty directory, checked against the manifest\'s expect (files, bytes, listing hash)')
+    .argument('<names...>', 'the datasets; with several, each goes to DIR/NAME')
+    .requiredOption('--to <dir>', 'where the files go (absent or empty: a restore never writes over files)')
+    .option('--snapshot <id>', 'this snapshot (YYYYMMDDTHHMMSSZ, as datasets status shows) instead of the newest')
+    .option('--manifest <file>', 'the manifest (default: this host\'s in the default repository)')
+    .action(async (names: string[], o: { to: string; snapshot?: string; manifest?: string }) => {
+      const m = await loadManifest(o.manifest ?? defaultManifest());
+      for (const name of names) {
+        const to = names.length > 1 ? join(resolve(o.to), name) : resolve(o.to);
+        const r = await restoreDataset(hostMutatingRunner(), m, { name, to, ...(o.snapshot ? { snapshot: o.snapshot } : {}) });
+        out(`${name}: restored ${r.snapshot} from ${r.target} into ${r.to}${r.verified ? `; matches the manifest (${r.verified.files} files, ${r.verified.bytes} bytes, listing ${r.verified.listingSha256.slice(0, 12)}…)` : '; the manifest has no expect to check it against'}\n`);
+      }
     });
   ds.command('status')
     .description('per dataset and target: the last good snapshot and its age, and whether a sync would run now and why')

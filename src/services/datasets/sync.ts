@@ -5,14 +5,15 @@
 // snapshot, the target's retention is applied (core/retention.ts); --dry-run only says what
 // would be done and why. Kinds other than rsync, and ssh:// targets, are named as not done yet.
 import { existsSync, statSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { UserError } from '../../core/errors.ts';
 import { childInside } from '../../core/confine/index.ts';
 import type { Dataset, Manifest } from '../../core/manifest/types.gen.ts';
 import { decide, parseDuration, parsePreserve, type Decision } from '../../core/retention.ts';
 import type { MutatingRunner, ReadOnlyRunner } from '../../core/runner/types.ts';
-import { completeSnapshots, rsyncSnapshot } from './rsync.ts';
+import { computeExpect } from '../../providers/system/datasets/expect.ts';
+import { completeSnapshots, rsyncSnapshot, snapshotTime } from './rsync.ts';
 
 export type TargetPlace = { readonly reachable: true; readonly dir: string } | { readonly reachable: false; readonly why: string };
 
@@ -129,4 +130,65 @@ export async function syncDatasets(runner: MutatingRunner, m: Manifest, o: SyncO
     out.push({ name: d.name, kind: d.kind, targets: reports, safeCopies, minCopies: d.minCopies ?? 1 });
   }
   return out;
+}
+
+export interface RestoreOptions {
+  readonly name: string;
+  /** A snapshot name (YYYYMMDDTHHMMSSZ); default: the newest complete one. */
+  readonly snapshot?: string;
+  /** Where the dataset's files go: an absent or empty directory (never over existing files). */
+  readonly to: string;
+  readonly onLine?: (line: string) => void;
+}
+
+export interface RestoreResult {
+  readonly target: string;
+  readonly snapshot: string;
+  readonly to: string;
+  /** Against the manifest's `expect` (absent when the manifest has none). */
+  readonly verified?: { readonly files: number; readonly bytes: number; readonly listingSha256: string };
+}
+
+/**
+ * A dataset back from the first reachable target that holds the snapshot: copied into TO.partial
+ * and renamed to TO when complete; then checked against the manifest's `expect` (file count,
+ * bytes, listing hash). Owners, modes, times, hard links and xattrs come back as they were.
+ */
+export async function restoreDataset(runner: MutatingRunner, m: Manifest, o: RestoreOptions): Promise<RestoreResult> {
+  const [d] = selected(m, [o.name]);
+  const i = (m.datasets ?? []).indexOf(d!);
+  if (d!.kind !== 'rsync') throw new UserError('REFUSED', `datasets[${i}] (${d!.name}): kind ${d!.kind} cannot be restored yet (only rsync)`);
+  if (existsSync(o.to) && (!statSync(o.to).isDirectory() || (await readdir(o.to)).length > 0)) throw new UserError('REFUSED', `${o.to} is not an empty directory: a restore never writes over files`, { hint: 'give --to a new or empty directory' });
+  if (o.snapshot !== undefined && snapshotTime(o.snapshot) === undefined) throw new UserError('USAGE', `--snapshot ${o.snapshot}: not a snapshot name (YYYYMMDDTHHMMSSZ, as datasets status shows)`);
+  const tried: string[] = [];
+  for (const [j, target] of (d!.targets ?? []).entries()) {
+    const place = await placeOf(runner, target, d!.name, `datasets[${i}].targets[${j}]`);
+    if (!place.reachable) {
+      tried.push(`${target}: ${place.why}`);
+      continue;
+    }
+    const snaps = await completeSnapshots(place.dir);
+    const snap = o.snapshot ?? snaps.at(-1)?.name;
+    if (snap === undefined || !snaps.some((s) => s.name === snap)) {
+      tried.push(`${target}: ${o.snapshot ? `no snapshot ${o.snapshot}` : 'no complete snapshot'}`);
+      continue;
+    }
+    const partial = `${o.to.replace(/\/+$/, '')}.sysmanifest-partial`;
+    await mkdir(dirname(partial), { recursive: true });
+    await rm(partial, { recursive: true, force: true });
+    const r = await runner.mutate(['rsync', '-aHAX', '--numeric-ids', '--info=progress2', `${join(place.dir, snap)}/`, `${partial}/`], { okExitCodes: Array.from({ length: 255 }, (_, k) => k + 1), processGroup: true, onLine: (l) => o.onLine?.(l.trimEnd()) });
+    if (r.exitCode !== 0) {
+      await rm(partial, { recursive: true, force: true });
+      throw new UserError('COMMAND_FAILED', `rsync from ${join(place.dir, snap)} failed (exit ${r.exitCode}); nothing was left in ${o.to}:\n${r.stderr.trim().split('\n').slice(-5).join('\n')}`);
+    }
+    if (existsSync(o.to)) await rmdir(o.to); // empty (checked above)
+    await rename(partial, o.to);
+    const result = { target, snapshot: snap, to: o.to };
+    if (!d!.expect) return result;
+    const got = await computeExpect(o.to, { ...(d!.include ? { include: d!.include } : {}), ...(d!.exclude ? { exclude: d!.exclude } : {}) });
+    const diff = (['files', 'bytes', 'listingSha256'] as const).filter((k) => got[k] !== d!.expect![k]);
+    if (diff.length) throw new UserError('REFUSED', `${o.to}: restored from ${target} ${snap}, but it is not what the manifest expects: ${diff.map((k) => `${k} ${String(got[k])}, expected ${String(d!.expect![k])}`).join('; ')}`, { hint: 'an older or newer snapshot may match (--snapshot); the files stay in place to look at' });
+    return { ...result, verified: got };
+  }
+  throw new UserError('DEVICE', `${d!.name}: no reachable target holds ${o.snapshot ?? 'a complete snapshot'} (${tried.join('; ') || 'no targets declared'})`);
 }
