@@ -1,13 +1,14 @@
 // sysmanifest datasets sync|status (services/datasets/sync.ts).
 import type { Command } from 'commander';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../../core/errors.ts';
 import { loadManifest } from '../../core/manifest/load.ts';
 import { hostMutatingRunner } from '../../core/runner/exec.ts';
 import { defaultRepo } from '../../services/capture.ts';
 import { restoreDataset, syncDatasets, type DatasetReport } from '../../services/datasets/sync.ts';
-import type { Out } from './common.ts';
+import { discoverHooks, hookRunner } from '../../services/versioning/hooks.ts';
+import { collect, type Out } from './common.ts';
 
 const defaultManifest = (): string => join(defaultRepo(), 'hosts', hostname(), 'manifest.yaml');
 
@@ -39,9 +40,18 @@ export function registerDatasets(program: Command, out: Out): void {
     .option('--manifest <file>', 'the manifest (default: this host\'s in the default repository)')
     .option('--dry-run', 'say what would be done, every snapshot with the reason it is kept or would go; write nothing')
     .option('--json', 'the report as JSON')
-    .action(async (names: string[], o: { manifest?: string; dryRun?: boolean; json?: boolean }) => {
-      const m = await loadManifest(o.manifest ?? defaultManifest());
-      const reports = await syncDatasets(hostMutatingRunner(), m, { names, dryRun: o.dryRun === true, ...(o.json ? {} : { onLine: (d: string, t: string, l: string) => { if (l.startsWith('retention:') || l.startsWith('removing')) out(`  ${d} → ${t}: ${l}\n`); } }) });
+    .option('--hook <path>', 'a program to call on dataset.begin, dataset.snapshot, dataset.error, dataset.end (repeatable; besides the repository\'s hooks.d/)', collect, [])
+    .action(async (names: string[], o: { manifest?: string; dryRun?: boolean; json?: boolean; hook: string[] }) => {
+      const file = resolve(o.manifest ?? defaultManifest());
+      const m = await loadManifest(file);
+      // The manifest's repository (REPO/hosts/HOST/manifest.yaml) brings its hooks.d/, as for capture.
+      const repo = basename(dirname(dirname(file))) === 'hosts' ? dirname(dirname(dirname(file))) : undefined;
+      const runner = hostMutatingRunner();
+      const hooks = hookRunner(runner, repo ? await discoverHooks(repo, o.hook.map((h) => resolve(h))) : o.hook.map((h) => resolve(h)));
+      const warn = (s: string): void => {
+        process.stderr.write(`sysmanifest: ${s}\n`);
+      };
+      const reports = await syncDatasets(runner, m, { names, dryRun: o.dryRun === true, hooks, warn, ...(o.json ? {} : { onLine: (d: string, t: string, l: string) => { if (l.startsWith('retention:') || l.startsWith('removing')) out(`  ${d} → ${t}: ${l}\n`); } }) });
       if (o.json) out(`${JSON.stringify(reports)}\n`);
       else render(out, reports, o.dryRun === true);
       const failed = reports.flatMap((d) => d.targets.filter((t) => t.state === 'failed').map((t) => `${d.name} → ${t.target}`));

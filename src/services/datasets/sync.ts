@@ -14,6 +14,7 @@ import { decide, parseDuration, parsePreserve, type Decision } from '../../core/
 import type { MutatingRunner, ReadOnlyRunner } from '../../core/runner/types.ts';
 import { computeExpect } from '../../providers/system/datasets/expect.ts';
 import { completeSnapshots, rsyncSnapshot, snapshotTime } from './rsync.ts';
+import type { HookRunner } from '../versioning/hooks.ts';
 
 export type TargetPlace = { readonly reachable: true; readonly dir: string } | { readonly reachable: false; readonly why: string };
 
@@ -64,6 +65,10 @@ export interface SyncOptions {
   readonly statusOnly?: boolean;
   readonly now?: Date;
   readonly onLine?: (dataset: string, target: string, line: string) => void;
+  /** The user's hooks: dataset.begin (a failure cancels that snapshot), dataset.snapshot, dataset.error, dataset.end. */
+  readonly hooks?: HookRunner;
+  /** Hook failures other than a cancelling dataset.begin: said, never fatal. */
+  readonly warn?: (message: string) => void;
 }
 
 function selected(m: Manifest, names: readonly string[]): Dataset[] {
@@ -108,8 +113,18 @@ export async function syncDatasets(runner: MutatingRunner, m: Manifest, o: SyncO
         reports.push({ target, state: 'would-run', why: last ? `would snapshot, linked to ${last.name}` : 'would take the first snapshot', ...lastInfo, ...(policy ? { retention: decide(snapshots, policy) } : {}) });
         continue;
       }
+      const env = { SYSMANIFEST_DATASET: d.name, SYSMANIFEST_TARGET: target };
+      const fire = async (event: 'dataset.snapshot' | 'dataset.error', doc: Record<string, unknown>): Promise<void> => {
+        for (const f of (await o.hooks?.fire(event, { dataset: d.name, target, ...doc }, env)) ?? []) o.warn?.(`${event} hook ${f.hook} failed: ${f.message}`);
+      };
+      const cancel = (await o.hooks?.fire('dataset.begin', { dataset: d.name, target, ...lastInfo }, env)) ?? [];
+      if (cancel.length) {
+        reports.push({ target, state: 'failed', why: `cancelled: the dataset.begin hook ${cancel[0]!.hook} failed: ${cancel[0]!.message.replace(/\s*\n\s*/g, ' / ')}`, ...lastInfo });
+        continue;
+      }
       try {
         const r = await rsyncSnapshot(runner, { source: d.path, dir: place.dir, now, onLine: (l) => o.onLine?.(d.name, target, l) });
+        await fire('dataset.snapshot', { snapshot: r.snapshot, ...(r.base ? { base: r.base } : {}) });
         const after = await completeSnapshots(place.dir);
         let retention: Decision[] | undefined;
         const removed: string[] = [];
@@ -124,10 +139,13 @@ export async function syncDatasets(runner: MutatingRunner, m: Manifest, o: SyncO
         reports.push({ target, state: 'done', snapshot: r.snapshot, ...(r.base ? { base: r.base } : {}), ...(r.vanished ? { why: 'some files vanished while they were read (rsync exit 24)' } : {}), last: r.snapshot, lastAgeMs: 0, ...(retention ? { retention, removed } : {}) });
       } catch (e) {
         reports.push({ target, state: 'failed', why: (e as Error).message, ...lastInfo });
+        await fire('dataset.error', { message: (e as Error).message });
       }
     }
     const safeCopies = reports.filter((r) => r.last !== undefined && r.state !== 'failed' && r.state !== 'unreachable').length;
-    out.push({ name: d.name, kind: d.kind, targets: reports, safeCopies, minCopies: d.minCopies ?? 1 });
+    const report: DatasetReport = { name: d.name, kind: d.kind, targets: reports, safeCopies, minCopies: d.minCopies ?? 1 };
+    out.push(report);
+    if (!o.dryRun && !o.statusOnly) for (const f of (await o.hooks?.fire('dataset.end', { dataset: d.name, report }, { SYSMANIFEST_DATASET: d.name })) ?? []) o.warn?.(`dataset.end hook ${f.hook} failed: ${f.message}`);
   }
   return out;
 }

@@ -5,6 +5,11 @@
 //   capture.committed  after the manifest repository got a commit (and push, if any)
 //   error              the run failed; the document carries {code, message}
 //   run.end            always last, with the result
+//   dataset.begin      (datasets sync) before a dataset's snapshot on a target; a failing hook
+//                      cancels that snapshot
+//   dataset.snapshot   a snapshot was made; dataset.error: one failed; dataset.end: a dataset's
+//                      targets are done, with its report. SYSMANIFEST_DATASET and
+//                      SYSMANIFEST_TARGET in the hook's environment name them.
 // Hooks come from <repo>/hooks.d/ (executable files named as run-parts(8) accepts, in name
 // order) and from configured commands (--hook PATH), configured ones first.
 import { constants as fsc } from 'node:fs';
@@ -13,7 +18,7 @@ import { join } from 'node:path';
 import { UserError } from '../../core/errors.ts';
 import type { MutatingRunner } from '../../core/runner/types.ts';
 
-export type HookEvent = 'run.begin' | 'run.end' | 'capture.committed' | 'error';
+export type HookEvent = 'run.begin' | 'run.end' | 'capture.committed' | 'error' | 'dataset.begin' | 'dataset.snapshot' | 'dataset.end' | 'dataset.error';
 
 export const HOOKS_DIR = 'hooks.d';
 export const DEFAULT_HOOK_TIMEOUT_MS = 60_000;
@@ -50,20 +55,21 @@ export interface HookFailure {
 
 export interface HookRunner {
   readonly hooks: readonly string[];
-  /** Runs every hook for `event`; returns the failures (the caller decides what they mean). */
-  fire(event: HookEvent, document: Record<string, unknown>): Promise<HookFailure[]>;
+  /** Runs every hook for `event` (with `env` added to its environment); returns the failures (the caller decides what they mean). */
+  fire(event: HookEvent, document: Record<string, unknown>, env?: Readonly<Record<string, string>>): Promise<HookFailure[]>;
 }
 
 export function hookRunner(runner: MutatingRunner, hooks: readonly string[], timeoutMs = DEFAULT_HOOK_TIMEOUT_MS): HookRunner {
   return {
     hooks,
-    async fire(event, document) {
+    async fire(event, document, env = {}) {
       const failures: HookFailure[] = [];
       const input = `${JSON.stringify({ event, ...document })}\n`;
+      const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
       for (const hook of hooks) {
         try {
           // processGroup: at the timeout the hook's children die with it, and the run (and its lock) goes on.
-          await runner.mutate([hook, event], { input, timeoutMs, processGroup: true });
+          await runner.mutate(vars.length ? ['env', ...vars, hook, event] : [hook, event], { input, timeoutMs, processGroup: true });
         } catch (e) {
           failures.push({ hook, message: (e as Error).message });
         }
