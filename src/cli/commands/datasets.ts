@@ -51,7 +51,26 @@ export function registerDatasets(program: Command, out: Out): void {
       const warn = (s: string): void => {
         process.stderr.write(`sysmanifest: ${s}\n`);
       };
-      const reports = await syncDatasets(runner, m, { names, dryRun: o.dryRun === true, hooks, warn, ...(o.json ? {} : { onLine: (d: string, t: string, l: string) => { if (l.startsWith('retention:') || l.startsWith('removing')) out(`  ${d} → ${t}: ${l}\n`); } }) });
+      // On a terminal, rsync's meter (bytes, %, rate, files: xfr#N, to-chk=M/T) on one rewritten line.
+      // (The meter's \r and erase-line go to the terminal directly: out() shows control characters as escapes.)
+      const tty = process.stdout.isTTY === true && !o.json;
+      let meter = false;
+      const clear = (): void => {
+        if (meter) process.stdout.write('\r\x1b[K');
+        meter = false;
+      };
+      const onLine = (d: string, t: string, l: string): void => {
+        if (l.startsWith('retention:') || l.startsWith('removing')) {
+          clear();
+          out(`  ${d} → ${t}: ${l}\n`);
+        } else if (tty && /\d%/.test(l)) {
+          clear();
+          out(`  ${d} → ${t}: ${l.trim().replace(/\s+/g, ' ')}`);
+          meter = true;
+        }
+      };
+      const reports = await syncDatasets(runner, m, { names, dryRun: o.dryRun === true, hooks, warn, ...(o.json ? {} : { onLine }) });
+      clear();
       if (o.json) out(`${JSON.stringify(reports)}\n`);
       else render(out, reports, o.dryRun === true);
       const failed = reports.flatMap((d) => d.targets.filter((t) => t.state === 'failed').map((t) => `${d.name} → ${t.target}`));

@@ -140,6 +140,13 @@ test('onLine in a process group of its own too: each line comes while the comman
   }
 });
 
+test('onLine: a progress meter\'s rewrites (\\r) are lines of their own; the result keeps the bytes as they came', async () => {
+  const lines: string[] = [];
+  const r = await hostMutatingRunner().mutate(['sh', '-c', 'printf "  10%%\\r  50%%\\r 100%%\\ndone\\r\\n"'], { onLine: (l) => lines.push(l) });
+  assert.deepEqual(lines, ['  10%', '  50%', ' 100%\n', 'done']);
+  assert.equal(r.stdout, '  10%\r  50%\r 100%\ndone\r\n');
+});
+
 test('stdin as bytes through execa too (a timeout sends the command there): exact', async () => {
   const r = await hostMutatingRunner().mutate(['od', '-An', '-tx1'], { input: new Uint8Array([0, 255, 10, 128]), timeoutMs: 10_000 });
   assert.equal(r.stdout.trim(), '00 ff 0a 80');

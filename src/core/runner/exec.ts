@@ -67,7 +67,14 @@ interface RawResult {
 function lineTap(options: RunOptions): object {
   const onLine = options.onLine;
   if (onLine === undefined) return {};
-  const t = { transform: function* (line: unknown) { onLine(String(line)); yield line; }, preserveNewlines: true };
+  // A progress meter rewrites its line with \r (rsync --info=progress2, apt): each rewrite is a line here.
+  const t = {
+    transform: function* (line: unknown) {
+      for (const p of String(line).split('\r')) if (p !== '' && p !== '\n') onLine(p);
+      yield line;
+    },
+    preserveNewlines: true,
+  };
   return { stdout: t, stderr: t };
 }
 
