@@ -69,7 +69,7 @@ function follow(log: string): { f: RescueFollower; events: ApplyEvent[] } {
 }
 
 test('RescueFollower over a real rescue guest log (booty rebuilt from the medium): every stage in order, the script done', () => {
-  const { f, events } = follow(fixture('rescue-pass.log'));
+  const { f, events } = follow(fixture('rescue-pass.txt'));
   assert.equal(f.done, true);
   assert.equal(f.rebuildExit, 0);
   const started = events.filter((e) => e.type === 'start').map((e) => e.step.stage);
@@ -80,7 +80,7 @@ test('RescueFollower over a real rescue guest log (booty rebuilt from the medium
 });
 
 test('RescueFollower over a real failed rebuild (the boot loader package removed from the manifest): the stage and the error', () => {
-  const { f } = follow(fixture('rescue-no-grub.log'));
+  const { f } = follow(fixture('rescue-no-grub.txt'));
   assert.equal(f.done, false);
   assert.notEqual(f.rebuildExit, 0);
   f.finish(false);
@@ -101,7 +101,7 @@ test('RescueFollower: live.sh stopping before the rebuild is named by its last w
 });
 
 test('parseBootConsole: the report of a real first boot (SeaBIOS, booty)', () => {
-  const r = parseBootConsole(fixture('boot-console-pass.log'));
+  const r = parseBootConsole(fixture('boot-console-pass.txt'));
   assert.equal(r.up, true);
   assert.equal(r.host, 'booty');
   assert.match(r.kernel ?? '', /^6\.1\.0-\d+-amd64$/);
