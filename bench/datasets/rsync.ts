@@ -6,10 +6,11 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { snapshotName } from '../../src/services/datasets/rsync.ts';
 import { median, row } from '../lib/stats.ts';
 
 const CLI = new URL('../../bin/sysmanifest.js', import.meta.url).pathname;
-const stamp = (t: number): string => new Date(t).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+const stamp = (t: number): string => snapshotName(new Date(t));
 const time = (f: () => void): number => {
   const t0 = performance.now();
   f();

@@ -19,7 +19,7 @@ import type { Manifest } from '../core/manifest/types.gen.ts';
 import { PROJECT_ROOT } from '../core/paths.ts';
 import type { ApplyEvent } from '../core/plan/apply.ts';
 import type { Step } from '../core/plan/types.ts';
-import type { MutatingRunner } from '../core/runner/types.ts';
+import { ANY_EXIT_CODE, type MutatingRunner } from '../core/runner/types.ts';
 import { printable } from '../core/text.ts';
 import { SYSTEM_STAGES } from '../providers/types.ts';
 
@@ -330,7 +330,6 @@ export interface RehearseResult {
   readonly kept: boolean;
 }
 
-const ALL_EXIT_CODES = Array.from({ length: 255 }, (_, i) => i + 1);
 
 /** Checks that need no guest: what the rehearsal needs on this machine, before anything is made. */
 export async function preflightRehearse(runner: MutatingRunner, o: RehearseOptions): Promise<'uefi' | 'bios'> {
@@ -399,7 +398,7 @@ async function rescue(runner: MutatingRunner, o: RehearseOptions, vm: readonly s
   try {
     const live = o.liveRoot === undefined ? [] : ['--root', o.liveRoot, ...sharedDirs([o.medium, o.repo, o.work, ...(o.identity ? [dirname(o.identity)] : [])]).flatMap((d) => ['--ro', d])];
     guest = await runner.mutate([...vm, ...live, '--mem', String(o.memMb), '--timeout', String(o.timeoutSec), '--console', join(o.work, 'rescue-console.log'), ...diskArgs, '--', `bash ${shq(script)}`], {
-      okExitCodes: ALL_EXIT_CODES,
+      okExitCodes: ANY_EXIT_CODE,
       processGroup: true,
       timeoutMs: (o.timeoutSec + 120) * 1000,
       onLine: (l) => {
@@ -438,7 +437,7 @@ async function firstBoot(runner: MutatingRunner, o: RehearseOptions, vm: readonl
   let booted;
   try {
     booted = await runner.mutate([...vm, '--boot-disk', ...(firmware === 'uefi' ? ['--uefi'] : []), '--mem', String(Math.min(o.memMb, 2048)), '--timeout', String(o.bootTimeoutSec), '--expect', `${MARK}-END`, '--fail-on', BOOT_FAILURES, '--console', consoleLog, ...diskArgs], {
-      okExitCodes: ALL_EXIT_CODES,
+      okExitCodes: ANY_EXIT_CODE,
       processGroup: true,
       timeoutMs: (o.bootTimeoutSec + 60) * 1000,
     });
@@ -462,7 +461,7 @@ async function firstBoot(runner: MutatingRunner, o: RehearseOptions, vm: readonl
   return { errors };
 }
 
-/** The work directory's free space, for the message before images of this size are made (sparse: only what the rebuild writes is used). */
+/** The images' apparent size and the bytes they really take (they are sparse: only what the rebuild wrote). */
 export async function imageBytes(disks: readonly RehearsalDisk[]): Promise<{ apparent: number; used: number }> {
   let apparent = 0;
   let used = 0;

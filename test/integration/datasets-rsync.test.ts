@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isUserError } from '../../src/core/errors.ts';
 import { hostMutatingRunner } from '../../src/core/runner/exec.ts';
 import { completeSnapshots, rsyncSnapshot, takeLock } from '../../src/services/datasets/rsync.ts';
+import { treeView } from '../lib/tree-view.ts';
 
 const skip = process.getuid?.() !== 0 ? 'needs root (owners)' : spawnSync('sh', ['-c', 'command -v rsync']).status !== 0 ? 'rsync is not installed (apt-get install rsync)' : undefined;
 if (skip) console.error(`!! datasets-rsync: SKIPPED: ${skip}`);
@@ -22,8 +23,6 @@ const setXattr = (f: string, k: string, v: string): void => {
   execFileSync('python3', ['-c', 'import os,sys; os.setxattr(sys.argv[1], sys.argv[2], sys.argv[3].encode())', f, k, v]);
 };
 const getXattr = (f: string, k: string): string => execFileSync('python3', ['-c', 'import os,sys; print(os.getxattr(sys.argv[1], sys.argv[2]).decode())', f, k], { encoding: 'utf8' }).trim();
-/** Every file under a tree: relative path → mode, owner, size, mtime (s), sha of content / link target. */
-const view = (root: string): string => execFileSync('sh', ['-c', `cd "$1" && find . -mindepth 1 -printf '%P %M %u:%g %s %T@ %l\\n' | sort && find . -type f -exec sha256sum {} + | sort -k2`, 'sh', root], { encoding: 'utf8' }).replace(/(\d+)\.\d+ /g, '$1 ');
 
 function source(): string {
   const s = join(dir, 'photos');
@@ -44,11 +43,11 @@ test('two snapshots: the unchanged files are the same inodes, a changed file is 
   const runner = hostMutatingRunner();
   const first = await rsyncSnapshot(runner, { source: src, dir: target, now: new Date('2026-12-04T08:00:00Z') });
   assert.deepEqual(first, { snapshot: '20261204T080000Z', removedPartials: [], vanished: false });
-  assert.equal(view(join(target, first.snapshot)), view(src));
+  assert.equal(treeView(join(target, first.snapshot)), treeView(src));
   writeFileSync(join(src, 'notes.txt'), 'second\n');
   const second = await rsyncSnapshot(runner, { source: src, dir: target, now: new Date('2026-12-04T09:00:00Z') });
   assert.equal(second.base, '20261204T080000Z');
-  assert.equal(view(join(target, second.snapshot)), view(src));
+  assert.equal(treeView(join(target, second.snapshot)), treeView(src));
   const ino = (snap: string, f: string): number => statSync(join(target, snap, f)).ino;
   assert.equal(ino(first.snapshot, '2025/summer/a.jpg'), ino(second.snapshot, '2025/summer/a.jpg'), 'unchanged: one inode');
   assert.equal(ino(first.snapshot, '2025/summer/b.jpg'), ino(second.snapshot, '2025/summer/b.jpg'));
@@ -88,7 +87,7 @@ test('a run killed midway leaves only a partial tree, never a base: the next run
   const next = await rsyncSnapshot(runner, { source: src, dir: target, now: new Date('2026-12-04T12:00:00Z'), onLine: (l) => said.push(l) });
   assert.deepEqual([next.base, next.removedPartials], [first.snapshot, ['.partial-20261204T110000Z']]);
   assert.match(said.join('\n'), /left by a run that is gone/);
-  assert.equal(view(join(target, next.snapshot)), view(src));
+  assert.equal(treeView(join(target, next.snapshot)), treeView(src));
   assert.equal(statSync(join(target, next.snapshot, name(files - 1))).ino, statSync(join(target, first.snapshot, name(files - 1))).ino, 'linked to the last complete snapshot');
   assert.deepEqual(readdirSync(target).sort(), [first.snapshot, next.snapshot]);
 });

@@ -12,13 +12,12 @@ import { hostMutatingRunner } from '../../src/core/runner/exec.ts';
 import { computeExpect } from '../../src/providers/system/datasets/expect.ts';
 import { rsyncSnapshot } from '../../src/services/datasets/rsync.ts';
 import { cli } from '../lib/cli.ts';
+import { treeView } from '../lib/tree-view.ts';
 
 const skip = process.getuid?.() !== 0 ? 'needs root' : spawnSync('sh', ['-c', 'command -v rsync']).status !== 0 ? 'rsync is not installed (apt-get install rsync)' : undefined;
 if (skip) console.error(`!! datasets-sync: SKIPPED: ${skip}`);
 const dir = mkdtempSync(join(tmpdir(), 'sysmanifest-ds-sync-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-/** Every entry under a tree: path, mode, owner, size, mtime (s), link target; then the files' sha256. */
-const view = (root: string): string => execFileSync('sh', ['-c', `cd "$1" && find . -mindepth 1 -printf '%P %M %u:%g %s %T@ %l\\n' | sort && find . -type f -exec sha256sum {} + | sort -k2`, 'sh', root], { encoding: 'utf8' }).replace(/(\d+)\.\d+ /g, '$1 ');
 
 test('datasets sync: the reachable target gets its snapshot and its retention, the unreachable ones are reported; --dry-run says why for each; then not due', { skip }, async () => {
   const src = join(dir, 'photos');
@@ -93,7 +92,7 @@ test('datasets restore: byte for byte (owners, modes, times, hard links, xattrs)
   symlinkSync('album/01.flac', join(src, 'link.flac'));
   execFileSync('python3', ['-c', 'import os,sys; os.setxattr(sys.argv[1], "user.rating", b"5")', join(src, 'album/01.flac')]);
   utimesSync(join(src, 'album'), new Date('2021-05-06T07:08:09Z'), new Date('2021-05-06T07:08:09Z'));
-  const first = view(src);
+  const first = treeView(src);
   const expect = await computeExpect(src);
   const backup = join(dir, 'backup2');
   mkdirSync(backup);
@@ -107,7 +106,7 @@ test('datasets restore: byte for byte (owners, modes, times, hard links, xattrs)
   const old = cli(['datasets', 'restore', 'music', '--snapshot', '20260201T000000Z', '--to', to, '--manifest', manifest]);
   assert.equal(old.status, 0, old.stderr);
   assert.match(old.stdout, new RegExp(`music: restored 20260201T000000Z from ${backup} into ${to}; matches the manifest \\(2 files, 10000 bytes`));
-  assert.equal(view(to), first);
+  assert.equal(treeView(to), first);
   assert.equal(statSync(join(to, 'same.flac')).ino, statSync(join(to, 'album/01.flac')).ino, 'hard link');
   assert.equal(execFileSync('python3', ['-c', 'import os,sys; print(os.getxattr(sys.argv[1], "user.rating").decode())', join(to, 'album/01.flac')], { encoding: 'utf8' }).trim(), '5');
 
@@ -115,12 +114,12 @@ test('datasets restore: byte for byte (owners, modes, times, hard links, xattrs)
   const now = cli(['datasets', 'restore', 'music', '--to', newest, '--manifest', manifest]);
   assert.equal(now.status, 1, 'the newest snapshot is not what the manifest expects');
   assert.match(now.stderr, /restored from .* 20260202T000000Z, but it is not what the manifest expects: files 3, expected 2; bytes 10009, expected 10000; listingSha256 /);
-  assert.equal(view(newest), view(src), 'the files stay, byte for byte the newest snapshot');
+  assert.equal(treeView(newest), treeView(src), 'the files stay, byte for byte the newest snapshot');
 
   const again = cli(['datasets', 'restore', 'music', '--to', to, '--manifest', manifest]);
   assert.equal(again.status, 1);
   assert.match(again.stderr, /is not an empty directory: a restore never writes over files/);
-  assert.equal(view(to), first, 'untouched');
+  assert.equal(treeView(to), first, 'untouched');
 });
 
 test('datasets sync hooks: dataset.begin, dataset.snapshot, dataset.end with the dataset and target in the environment; a failing dataset.begin cancels that snapshot only', { skip }, () => {

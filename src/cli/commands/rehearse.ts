@@ -1,6 +1,6 @@
 // sysmanifest rehearse [MANIFEST] --medium DIR: the restore drill (services/rehearse.ts).
 import type { Command } from 'commander';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../../core/errors.ts';
@@ -73,6 +73,7 @@ export function registerRehearse(program: Command, out: Out): void {
       if (o.bootOnly && o.work === undefined) throw new UserError('USAGE', '--boot-only boots the images of an earlier rehearsal: give its --work DIR');
       const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
       const work = resolve(o.work ?? join('/var/tmp/sysmanifest-rehearse', `${place.host}-${stamp}`));
+      if (existsSync(work) && !statSync(work).isDirectory()) throw new UserError('USAGE', `--work ${work}: not a directory`, { hint: 'give a new or existing directory for the images and the logs' });
       await mkdir(work, { recursive: true, mode: 0o700 });
       const say = (s: string): void => {
         if (o.json) out(`${JSON.stringify({ event: 'message', message: s })}\n`);

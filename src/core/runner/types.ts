@@ -21,6 +21,9 @@ export interface RunOptions {
   readonly onLine?: (line: string) => void;
 }
 
+/** okExitCodes for a command whose every exit status the caller judges itself (rsync's 24, a guest's own status). */
+export const ANY_EXIT_CODE: readonly number[] = Array.from({ length: 255 }, (_, i) => i + 1);
+
 export interface CommandResult {
   readonly argv: readonly string[];
   readonly exitCode: number;

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../../core/errors.ts';
-import type { MutatingRunner } from '../../core/runner/types.ts';
+import { ANY_EXIT_CODE, type MutatingRunner } from '../../core/runner/types.ts';
 
 /** A complete snapshot's name: the UTC time it was started, to the second (no colons: FAT and SMB targets). */
 export const SNAPSHOT_NAME = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
@@ -112,7 +112,7 @@ export async function rsyncSnapshot(runner: MutatingRunner, o: RsyncSnapshotOpti
     // unchanged and linked to its OLD content. (A target that keeps coarser times, FAT, copies
     // every file again instead: more space, nothing lost.)
     const argv = ['rsync', '-aHAX', '--numeric-ids', '--modify-window=-1', '--info=progress2', ...(base ? [`--link-dest=${join(o.dir, base)}`] : []), `${o.source.replace(/\/*$/, '')}/`, `${partial}/`];
-    const r = await runner.mutate(argv, { okExitCodes: Array.from({ length: 255 }, (_, i) => i + 1), processGroup: true, onLine: (l) => say(l.trimEnd()) });
+    const r = await runner.mutate(argv, { okExitCodes: ANY_EXIT_CODE, processGroup: true, onLine: (l) => say(l.trimEnd()) });
     if (r.exitCode !== 0 && r.exitCode !== 24) {
       await rm(partial, { recursive: true, force: true });
       throw new UserError('COMMAND_FAILED', `rsync into ${partial} failed (exit ${r.exitCode}); the partial snapshot was removed, ${base ? `${base} stays the newest` : 'there is no snapshot yet'}:\n${r.stderr.trim().split('\n').slice(-5).join('\n')}`);

@@ -11,7 +11,7 @@ import { UserError } from '../../core/errors.ts';
 import { childInside } from '../../core/confine/index.ts';
 import type { Dataset, Manifest } from '../../core/manifest/types.gen.ts';
 import { decide, parseDuration, parsePreserve, type Decision } from '../../core/retention.ts';
-import type { MutatingRunner, ReadOnlyRunner } from '../../core/runner/types.ts';
+import { ANY_EXIT_CODE, type MutatingRunner, type ReadOnlyRunner } from '../../core/runner/types.ts';
 import { computeExpect } from '../../providers/system/datasets/expect.ts';
 import { completeSnapshots, rsyncSnapshot, snapshotTime } from './rsync.ts';
 import type { HookRunner } from '../versioning/hooks.ts';
@@ -194,7 +194,7 @@ export async function restoreDataset(runner: MutatingRunner, m: Manifest, o: Res
     const partial = `${o.to.replace(/\/+$/, '')}.sysmanifest-partial`;
     await mkdir(dirname(partial), { recursive: true });
     await rm(partial, { recursive: true, force: true });
-    const r = await runner.mutate(['rsync', '-aHAX', '--numeric-ids', '--info=progress2', `${join(place.dir, snap)}/`, `${partial}/`], { okExitCodes: Array.from({ length: 255 }, (_, k) => k + 1), processGroup: true, onLine: (l) => o.onLine?.(l.trimEnd()) });
+    const r = await runner.mutate(['rsync', '-aHAX', '--numeric-ids', '--info=progress2', `${join(place.dir, snap)}/`, `${partial}/`], { okExitCodes: ANY_EXIT_CODE, processGroup: true, onLine: (l) => o.onLine?.(l.trimEnd()) });
     if (r.exitCode !== 0) {
       await rm(partial, { recursive: true, force: true });
       throw new UserError('COMMAND_FAILED', `rsync from ${join(place.dir, snap)} failed (exit ${r.exitCode}); nothing was left in ${o.to}:\n${r.stderr.trim().split('\n').slice(-5).join('\n')}`);
