@@ -38,6 +38,8 @@ export interface MirrorResult {
   readonly downloaded: number;
   readonly downloadedBytes: number;
   readonly indexesDownloaded: number;
+  /** Index files downloaded per suite: a suite the archive republished since the last run has new ones. */
+  readonly indexesBySuite: Readonly<Record<string, number>>;
   readonly pruned: number;
   /** Manual packages no suite of the mirror has: a rebuild will report them too. */
   readonly missing: readonly string[];
@@ -108,11 +110,13 @@ async function build(runner: MutatingRunner, plan: SourcePlan, o: MirrorOptions,
   const step = reporter(onEvent, t0);
 
   let indexesDownloaded = 0;
+  const indexesBySuite: Record<string, number> = {};
   const notes: string[] = [];
   const total = plan.suites.length + 1;
   for (const [i, s] of plan.suites.entries()) {
     const r = await step(`dists:${s.suite}`, `Release files and ${s.components.join(' ')} indexes of ${s.suite} from ${s.uri}`, [i, total], () => mirrorSuite(runner, dir, s, plan.architectures, o.keyring));
     indexesDownloaded += r.downloaded;
+    indexesBySuite[s.suite] = r.downloaded;
     notes.push(...r.notes);
   }
 
@@ -155,6 +159,7 @@ async function build(runner: MutatingRunner, plan: SourcePlan, o: MirrorOptions,
     downloaded: todo.length,
     downloadedBytes: totalBytes,
     indexesDownloaded,
+    indexesBySuite,
     pruned,
     missing,
     skipped: plan.skipped,
