@@ -44,3 +44,8 @@ export class ParseError extends UserError {
 export function isUserError(e: unknown): e is UserError {
   return e instanceof UserError;
 }
+
+/** An error as one report line: its message, and what to do when it says (a UserError's hint). */
+export function messageWithHint(e: unknown): string {
+  return isUserError(e) && e.hint ? `${e.message} (${e.hint})` : e instanceof Error ? e.message : String(e);
+}

@@ -57,7 +57,7 @@ test('two snapshots: the unchanged files are the same inodes, a changed file is 
   assert.deepEqual((await completeSnapshots(target)).map((s) => s.name), ['20261204T080000Z', '20261204T090000Z']);
 });
 
-test('a run killed midway leaves only a partial tree, never a base: the next run removes it and links to the last complete snapshot', { skip, timeout: 120_000 }, async () => {
+test('a run killed midway leaves only a partial tree, never a base: the next run removes it and links to the last complete snapshot', { skip, timeout: 120_000 }, async (t) => {
   const src = join(dir, 'big');
   mkdirSync(src, { recursive: true });
   const files = 200;
@@ -79,7 +79,9 @@ test('a run killed midway leaves only a partial tree, never a base: the next run
   await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(undefined) : child.on('exit', r)));
   for (let i = 0; i < 100 && spawnSync('pgrep', ['-f', partial]).status === 0; i++) await sleep(20);
   assert.ok(existsSync(partial), 'the killed run left its partial tree');
-  assert.ok(readdirSync(partial).length < files, `and it is incomplete (${readdirSync(partial).length} of ${files})`);
+  // How far rsync got before the kill depends on the machine's load (on a busy host it may have
+  // written every file and be killed before the rename): what matters is that it was never renamed.
+  t.diagnostic(`killed with ${readdirSync(partial).length} of ${files} entries in the partial tree`);
   assert.deepEqual((await completeSnapshots(target)).map((s) => s.name), [first.snapshot], 'not a snapshot');
   assert.ok(existsSync(join(target, '.sysmanifest-lock')), 'SIGKILL left the lock behind');
 

@@ -18,13 +18,20 @@ function age(ms: number | undefined): string {
   return min < 120 ? `${min} min` : min < 2 * 1440 ? `${Math.round(min / 60)} h` : `${Math.round(min / 1440)} d`;
 }
 
+const mib = (n: number): string => (n < 1048576 ? `${(n / 1024).toFixed(0)} KiB` : `${(n / 1048576).toFixed(1)} MiB`);
+
 function render(out: Out, reports: readonly DatasetReport[], verbose: boolean): void {
   for (const d of reports) {
     out(`${d.name} (${d.kind}): ${d.safeCopies} of ${d.minCopies} copies${d.safeCopies < d.minCopies ? ' — NOT SAFE' : ''}\n`);
     if (d.targets.length === 0) out('  no targets declared (datasets[].targets)\n');
+    if (d.source && (d.source.snapshot || d.source.retention)) {
+      out(`  local snapshots ${d.source.dir}${d.source.snapshot ? `: took ${d.source.snapshot}` : ''}\n`);
+      if (d.source.retention && (verbose || d.source.removed?.length)) for (const x of d.source.retention) out(`      ${x.keep ? 'keep ' : d.source.removed ? 'removed' : 'would remove'} ${x.id}: ${x.reasons.join('; ')}\n`);
+    }
     for (const t of d.targets) {
       const last = t.last ? `; last good ${t.last} (${age(t.lastAgeMs)} ago)` : '';
-      out(`  ${t.target}: ${t.state}${t.snapshot ? ` ${t.snapshot}${t.base ? ` (linked to ${t.base})` : ''}` : ''}${t.why ? ` — ${t.why}` : ''}${last}\n`);
+      const what = t.sent?.length ? ` ${t.sent.map((x) => `${x.snapshot} (${x.parent ? `incremental against ${x.parent}` : 'full'}, ${mib(x.bytes)})`).join(', then ')}` : t.snapshot ? ` ${t.snapshot}${t.base ? ` (linked to ${t.base})` : ''}` : '';
+      out(`  ${t.target}: ${t.state}${what}${t.why ? ` — ${t.why}` : ''}${last}\n`);
       if (t.retention && (verbose || t.removed?.length || t.state === 'would-run')) {
         for (const x of t.retention) out(`      ${x.keep ? 'keep ' : t.state === 'would-run' ? 'would remove' : 'removed'} ${x.id}: ${x.reasons.join('; ')}\n`);
       }
@@ -35,7 +42,7 @@ function render(out: Out, reports: readonly DatasetReport[], verbose: boolean): 
 export function registerDatasets(program: Command, out: Out): void {
   const ds = program.command('datasets').description('keep the manifest\'s datasets safe: snapshots on their targets, with retention');
   ds.command('sync')
-    .description('a snapshot of each due dataset on each reachable target (kind rsync so far), then its retention; unreachable targets are skipped and reported')
+    .description('a snapshot of each due dataset on each reachable target (kinds rsync and btrfs so far), then its retention; unreachable targets are skipped and reported')
     .argument('[names...]', 'the datasets (default: all)')
     .option('--manifest <file>', 'the manifest (default: this host\'s in the default repository)')
     .option('--dry-run', 'say what would be done, every snapshot with the reason it is kept or would go; write nothing')
@@ -77,7 +84,7 @@ export function registerDatasets(program: Command, out: Out): void {
       if (failed.length) throw new UserError('COMMAND_FAILED', `${failed.length} snapshot(s) failed: ${failed.join(', ')} (the others went through)`, { hint: 'the next run retries them; see the messages above' });
     });
   ds.command('restore')
-    .description('a dataset back from its first reachable target (rsync so far) into a new or empty directory, checked against the manifest\'s expect (files, bytes, listing hash)')
+    .description('a dataset back from its first reachable target (rsync and btrfs so far) into a new or empty directory, checked against the manifest\'s expect (files, bytes, listing hash)')
     .argument('<names...>', 'the datasets; with several, each goes to DIR/NAME')
     .requiredOption('--to <dir>', 'where the files go (absent or empty: a restore never writes over files)')
     .option('--snapshot <id>', 'this snapshot (YYYYMMDDTHHMMSSZ, as datasets status shows) instead of the newest')

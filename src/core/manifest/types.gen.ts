@@ -1797,6 +1797,10 @@ export interface Dataset {
    */
   targets?: [string, ...string[]];
   /**
+   * kind btrfs: where the read-only snapshots of `path` are taken, on the same btrfs filesystem (default: .sysmanifest-snapshots/NAME beside `path`). The snapshots there are the parents of the incremental sends; the ledger of outstanding transfers is kept there too.
+   */
+  snapshotDir?: string;
+  /**
    * How old the last good snapshot may get before `datasets sync` takes the next one: N followed by s, min, h, d or w (10min, 1h, 1d). Absent: every run.
    */
   interval?: string;

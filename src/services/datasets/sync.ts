@@ -3,20 +3,25 @@
 // mounted) is skipped and reported; it never fails the others. Only datasets that are due run:
 // the last complete snapshot on a target older than the interval (or no interval). After a
 // snapshot, the target's retention is applied (core/retention.ts); --dry-run only says what
-// would be done and why. Kinds other than rsync, and ssh:// targets, are named as not done yet.
+// would be done and why. Kinds rsync (rsync.ts) and btrfs (btrfs-sync.ts); the others, and ssh://
+// targets, are named as not done yet.
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { UserError } from '../../core/errors.ts';
+import { messageWithHint, UserError } from '../../core/errors.ts';
 import { childInside } from '../../core/confine/index.ts';
 import type { Dataset, Manifest } from '../../core/manifest/types.gen.ts';
 import { decide, parseDuration, parsePreserve, type Decision } from '../../core/retention.ts';
-import { ANY_EXIT_CODE, type MutatingRunner, type ReadOnlyRunner } from '../../core/runner/types.ts';
+import type { MutatingRunner, ReadOnlyRunner } from '../../core/runner/types.ts';
 import { computeExpect } from '../../providers/system/datasets/expect.ts';
-import { completeSnapshots, rsyncSnapshot, snapshotTime } from './rsync.ts';
+import { snapshotTime } from './rsync.ts';
+import { syncBtrfs } from './btrfs-sync.ts';
+import { engineFor, type EngineSnapshot } from './engines.ts';
+import { listSnapshots, readLedger, restoreBtrfs, snapshotDirOf, writeLedger } from './btrfs.ts';
 import type { HookRunner } from '../versioning/hooks.ts';
 
-export type TargetPlace = { readonly reachable: true; readonly dir: string } | { readonly reachable: false; readonly why: string };
+/** dir: TARGET/NAME (rsync, btrfs); root: TARGET itself (the restic or borg repository). */
+export type TargetPlace = { readonly reachable: true; readonly dir: string; readonly root: string } | { readonly reachable: false; readonly why: string };
 
 /** Where TARGET/NAME is on this machine, or why it cannot be reached now. */
 export async function placeOf(runner: ReadOnlyRunner, target: string, name: string, where: string): Promise<TargetPlace> {
@@ -33,7 +38,7 @@ export async function placeOf(runner: ReadOnlyRunner, target: string, name: stri
     root = target;
   }
   if (!existsSync(root) || !statSync(root).isDirectory()) return { reachable: false, why: `${root} is not there (a disk not mounted?)` };
-  return { reachable: true, dir: childInside(root, name, where) };
+  return { reachable: true, dir: childInside(root, name, where), root };
 }
 
 export interface TargetReport {
@@ -48,12 +53,25 @@ export interface TargetReport {
   /** Retention: every complete snapshot's decision (kept or removed / would be removed) and why. */
   readonly retention?: readonly Decision[];
   readonly removed?: readonly string[];
+  /** btrfs: what this run sent (an outstanding snapshot first), each with its parent and the stream's bytes. */
+  /** restic, borg: what the snapshot added to the repository (after deduplication). */
+  readonly addedBytes?: number;
+  readonly sent?: readonly { readonly snapshot: string; readonly parent?: string; readonly bytes: number }[];
+}
+
+/** btrfs: the local snapshot directory, the snapshot this run took, its retention. */
+export interface SourceReport {
+  readonly dir: string;
+  readonly snapshot?: string;
+  readonly retention?: readonly Decision[];
+  readonly removed?: readonly string[];
 }
 
 export interface DatasetReport {
   readonly name: string;
   readonly kind: Dataset['kind'];
   readonly targets: readonly TargetReport[];
+  readonly source?: SourceReport;
   readonly safeCopies: number;
   readonly minCopies: number;
 }
@@ -85,20 +103,41 @@ export async function syncDatasets(runner: MutatingRunner, m: Manifest, o: SyncO
     const at = `datasets[${i}]`;
     const interval = d.interval ? parseDuration(d.interval, `${at}.interval`) : 0;
     const policy = d.retention ? { preserve: parsePreserve(d.retention.preserve, `${at}.retention.preserve`), minMs: d.retention.preserveMin ? parseDuration(d.retention.preserveMin, `${at}.retention.preserveMin`) : 0 } : undefined;
-    const reports: TargetReport[] = [];
-    for (const [j, target] of (d.targets ?? []).entries()) {
+    const env = (target: string) => ({ SYSMANIFEST_DATASET: d.name, SYSMANIFEST_TARGET: target });
+    const fire = async (target: string, event: 'dataset.snapshot' | 'dataset.error', doc: Record<string, unknown>): Promise<void> => {
+      for (const f of (await o.hooks?.fire(event, { dataset: d.name, target, ...doc }, env(target))) ?? []) o.warn?.(`${event} hook ${f.hook} failed: ${f.message}`);
+    };
+    const begin = async (target: string, lastInfo: Record<string, unknown>): Promise<string | undefined> => {
+      const cancel = (await o.hooks?.fire('dataset.begin', { dataset: d.name, target, ...lastInfo }, env(target))) ?? [];
+      return cancel.length ? `cancelled: the dataset.begin hook ${cancel[0]!.hook} failed: ${cancel[0]!.message.replace(/\s*\n\s*/g, ' / ')}` : undefined;
+    };
+    let reports: TargetReport[] = [];
+    let source: SourceReport | undefined;
+    if (d.kind === 'btrfs') {
+      const targets = [];
+      for (const [j, target] of (d.targets ?? []).entries()) targets.push({ target, place: await placeOf(runner, target, d.name, `${at}.targets[${j}]`) });
+      ({ targets: reports, source } = await syncBtrfs(runner, { d, targets, now, intervalMs: interval, ...(policy ? { policy } : {}), dryRun: o.dryRun, statusOnly: o.statusOnly === true, say: (t, l) => o.onLine?.(d.name, t, l), begin, fire }));
+    }
+    for (const [j, target] of (d.kind === 'btrfs' ? [] : (d.targets ?? [])).entries()) {
       const place = await placeOf(runner, target, d.name, `${at}.targets[${j}]`);
       if (!place.reachable) {
         reports.push({ target, state: 'unreachable', why: place.why });
         continue;
       }
-      const before = await completeSnapshots(place.dir);
-      const last = before.at(-1);
-      const lastInfo = last ? { last: last.name, lastAgeMs: now.getTime() - last.time.getTime() } : {};
-      if (d.kind !== 'rsync') {
-        reports.push({ target, state: 'not-supported', why: `kind ${d.kind}: not synced yet (only rsync)`, ...lastInfo });
+      const engine = engineFor(runner, d, place);
+      if (!engine) {
+        reports.push({ target, state: 'not-supported', why: `kind ${d.kind}: not synced yet (rsync, btrfs, restic and borg are)` });
         continue;
       }
+      let before: EngineSnapshot[];
+      try {
+        before = await engine.list();
+      } catch (e) {
+        reports.push({ target, state: 'failed', why: (e as Error).message });
+        continue;
+      }
+      const last = before.at(-1);
+      const lastInfo = last ? { last: last.name, lastAgeMs: now.getTime() - last.time.getTime() } : {};
       const due = last === undefined || interval === 0 || now.getTime() - last.time.getTime() >= interval;
       if (o.statusOnly) {
         reports.push({ target, state: due ? 'would-run' : 'not-due', why: due ? (last ? `the last good snapshot is ${Math.round((now.getTime() - last.time.getTime()) / 60_000)} min old${interval ? `, interval ${d.interval}` : ''}` : 'no snapshot yet') : `the last good snapshot is younger than ${d.interval}`, ...lastInfo });
@@ -110,40 +149,35 @@ export async function syncDatasets(runner: MutatingRunner, m: Manifest, o: SyncO
       }
       if (o.dryRun) {
         const snapshots = [...before.map((s) => ({ id: s.name, time: s.time })), { id: '(the new snapshot)', time: now }];
-        reports.push({ target, state: 'would-run', why: last ? `would snapshot, linked to ${last.name}` : 'would take the first snapshot', ...lastInfo, ...(policy ? { retention: decide(snapshots, policy) } : {}) });
+        reports.push({ target, state: 'would-run', why: last ? (d.kind === 'rsync' ? `would snapshot, linked to ${last.name}` : `would snapshot (the last is ${last.name})`) : 'would take the first snapshot', ...lastInfo, ...(policy ? { retention: decide(snapshots, policy) } : {}) });
         continue;
       }
-      const env = { SYSMANIFEST_DATASET: d.name, SYSMANIFEST_TARGET: target };
-      const fire = async (event: 'dataset.snapshot' | 'dataset.error', doc: Record<string, unknown>): Promise<void> => {
-        for (const f of (await o.hooks?.fire(event, { dataset: d.name, target, ...doc }, env)) ?? []) o.warn?.(`${event} hook ${f.hook} failed: ${f.message}`);
-      };
-      const cancel = (await o.hooks?.fire('dataset.begin', { dataset: d.name, target, ...lastInfo }, env)) ?? [];
-      if (cancel.length) {
-        reports.push({ target, state: 'failed', why: `cancelled: the dataset.begin hook ${cancel[0]!.hook} failed: ${cancel[0]!.message.replace(/\s*\n\s*/g, ' / ')}`, ...lastInfo });
+      const cancel = await begin(target, lastInfo);
+      if (cancel !== undefined) {
+        reports.push({ target, state: 'failed', why: cancel, ...lastInfo });
         continue;
       }
       try {
-        const r = await rsyncSnapshot(runner, { source: d.path, dir: place.dir, now, onLine: (l) => o.onLine?.(d.name, target, l) });
-        await fire('dataset.snapshot', { snapshot: r.snapshot, ...(r.base ? { base: r.base } : {}) });
-        const after = await completeSnapshots(place.dir);
+        const r = await engine.take(now, (l) => o.onLine?.(d.name, target, l));
+        await fire(target, 'dataset.snapshot', { snapshot: r.snapshot, ...(r.base ? { base: r.base } : {}), ...(r.addedBytes !== undefined ? { addedBytes: r.addedBytes } : {}) });
+        const after = await engine.list();
         let retention: Decision[] | undefined;
         const removed: string[] = [];
         if (policy) {
           retention = decide(after.map((s) => ({ id: s.name, time: s.time })), policy);
-          for (const x of retention.filter((x) => !x.keep)) {
-            o.onLine?.(d.name, target, `retention: removing ${x.id} (${x.reasons.join('; ')})`);
-            await rm(join(place.dir, x.id), { recursive: true, force: true });
-            removed.push(x.id);
-          }
+          const gone = after.filter((s) => retention!.some((x) => x.id === s.name && !x.keep));
+          for (const x of retention.filter((x) => !x.keep)) o.onLine?.(d.name, target, `retention: removing ${x.id} (${x.reasons.join('; ')})`);
+          await engine.remove(gone);
+          removed.push(...gone.map((s) => s.name));
         }
-        reports.push({ target, state: 'done', snapshot: r.snapshot, ...(r.base ? { base: r.base } : {}), ...(r.vanished ? { why: 'some files vanished while they were read (rsync exit 24)' } : {}), last: r.snapshot, lastAgeMs: 0, ...(retention ? { retention, removed } : {}) });
+        reports.push({ target, state: 'done', snapshot: r.snapshot, ...(r.base ? { base: r.base } : {}), ...(r.note ? { why: r.note } : {}), ...(r.addedBytes !== undefined ? { addedBytes: r.addedBytes } : {}), last: r.snapshot, lastAgeMs: 0, ...(retention ? { retention, removed } : {}) });
       } catch (e) {
-        reports.push({ target, state: 'failed', why: (e as Error).message, ...lastInfo });
-        await fire('dataset.error', { message: (e as Error).message });
+        reports.push({ target, state: 'failed', why: messageWithHint(e), ...lastInfo });
+        await fire(target, 'dataset.error', { message: (e as Error).message });
       }
     }
     const safeCopies = reports.filter((r) => r.last !== undefined && r.state !== 'failed' && r.state !== 'unreachable').length;
-    const report: DatasetReport = { name: d.name, kind: d.kind, targets: reports, safeCopies, minCopies: d.minCopies ?? 1 };
+    const report: DatasetReport = { name: d.name, kind: d.kind, targets: reports, ...(source ? { source } : {}), safeCopies, minCopies: d.minCopies ?? 1 };
     out.push(report);
     if (!o.dryRun && !o.statusOnly) for (const f of (await o.hooks?.fire('dataset.end', { dataset: d.name, report }, { SYSMANIFEST_DATASET: d.name })) ?? []) o.warn?.(`dataset.end hook ${f.hook} failed: ${f.message}`);
   }
@@ -175,7 +209,7 @@ export interface RestoreResult {
 export async function restoreDataset(runner: MutatingRunner, m: Manifest, o: RestoreOptions): Promise<RestoreResult> {
   const [d] = selected(m, [o.name]);
   const i = (m.datasets ?? []).indexOf(d!);
-  if (d!.kind !== 'rsync') throw new UserError('REFUSED', `datasets[${i}] (${d!.name}): kind ${d!.kind} cannot be restored yet (only rsync)`);
+  if (d!.kind === 'git-annex') throw new UserError('REFUSED', `datasets[${i}] (${d!.name}): kind git-annex cannot be restored yet (rsync, btrfs, restic and borg can)`);
   if (existsSync(o.to) && (!statSync(o.to).isDirectory() || (await readdir(o.to)).length > 0)) throw new UserError('REFUSED', `${o.to} is not an empty directory: a restore never writes over files`, { hint: 'give --to a new or empty directory' });
   if (o.snapshot !== undefined && snapshotTime(o.snapshot) === undefined) throw new UserError('USAGE', `--snapshot ${o.snapshot}: not a snapshot name (YYYYMMDDTHHMMSSZ, as datasets status shows)`);
   const tried: string[] = [];
@@ -185,28 +219,52 @@ export async function restoreDataset(runner: MutatingRunner, m: Manifest, o: Res
       tried.push(`${target}: ${place.why}`);
       continue;
     }
-    const snaps = await completeSnapshots(place.dir);
+    const engine = engineFor(runner, d!, place);
+    let snaps: { name: string }[];
+    try {
+      snaps = d!.kind === 'btrfs' ? (await listSnapshots(runner, place.dir, true)).complete : await engine!.list();
+    } catch (e) {
+      tried.push(`${target}: ${(e as Error).message}`);
+      continue;
+    }
     const snap = o.snapshot ?? snaps.at(-1)?.name;
     if (snap === undefined || !snaps.some((s) => s.name === snap)) {
       tried.push(`${target}: ${o.snapshot ? `no snapshot ${o.snapshot}` : 'no complete snapshot'}`);
       continue;
     }
+    if (d!.kind === 'btrfs') {
+      // Received back into the snapshot directory of where it goes (the dataset's own when TO is
+      // its path): a local snapshot the target knows by its Received UUID, so the next sync sends
+      // incrementally against it; the ledger says so, and local retention keeps it.
+      const snapDir = o.to.replace(/\/+$/, '') === d!.path.replace(/\/+$/, '') ? snapshotDirOf(d!.path, d!.name, d!.snapshotDir) : snapshotDirOf(o.to, d!.name);
+      await restoreBtrfs(runner, { targetDir: place.dir, snapshot: snap, snapDir, to: o.to, ...(o.onLine ? { onLine: o.onLine } : {}) });
+      const ledger = await readLedger(snapDir);
+      await writeLedger(snapDir, { format: 1, targets: { ...ledger.targets, [target]: { ...ledger.targets[target], last: snap } } });
+      return verifyRestore(d!, { target, snapshot: snap, to: o.to });
+    }
+    // Into TO.sysmanifest-partial, renamed to TO when complete: a failed restore leaves no TO.
     const partial = `${o.to.replace(/\/+$/, '')}.sysmanifest-partial`;
     await mkdir(dirname(partial), { recursive: true });
     await rm(partial, { recursive: true, force: true });
-    const r = await runner.mutate(['rsync', '-aHAX', '--numeric-ids', '--info=progress2', `${join(place.dir, snap)}/`, `${partial}/`], { okExitCodes: ANY_EXIT_CODE, processGroup: true, onLine: (l) => o.onLine?.(l.trimEnd()) });
-    if (r.exitCode !== 0) {
+    await mkdir(partial);
+    try {
+      await engine!.restore(snaps.find((s) => s.name === snap) as EngineSnapshot, partial, (l) => o.onLine?.(l));
+    } catch (e) {
       await rm(partial, { recursive: true, force: true });
-      throw new UserError('COMMAND_FAILED', `rsync from ${join(place.dir, snap)} failed (exit ${r.exitCode}); nothing was left in ${o.to}:\n${r.stderr.trim().split('\n').slice(-5).join('\n')}`);
+      throw new UserError('COMMAND_FAILED', `${(e as Error).message}\n(nothing was left in ${o.to})`);
     }
     if (existsSync(o.to)) await rmdir(o.to); // empty (checked above)
     await rename(partial, o.to);
-    const result = { target, snapshot: snap, to: o.to };
-    if (!d!.expect) return result;
-    const got = await computeExpect(o.to, { ...(d!.include ? { include: d!.include } : {}), ...(d!.exclude ? { exclude: d!.exclude } : {}) });
-    const diff = (['files', 'bytes', 'listingSha256'] as const).filter((k) => got[k] !== d!.expect![k]);
-    if (diff.length) throw new UserError('REFUSED', `${o.to}: restored from ${target} ${snap}, but it is not what the manifest expects: ${diff.map((k) => `${k} ${String(got[k])}, expected ${String(d!.expect![k])}`).join('; ')}`, { hint: 'an older or newer snapshot may match (--snapshot); the files stay in place to look at' });
-    return { ...result, verified: got };
+    return verifyRestore(d!, { target, snapshot: snap, to: o.to });
   }
   throw new UserError('DEVICE', `${d!.name}: no reachable target holds ${o.snapshot ?? 'a complete snapshot'} (${tried.join('; ') || 'no targets declared'})`);
+}
+
+/** The restored tree against the manifest's `expect` (file count, bytes, listing hash). */
+async function verifyRestore(d: Dataset, result: RestoreResult): Promise<RestoreResult> {
+  if (!d.expect) return result;
+  const got = await computeExpect(result.to, { ...(d.include ? { include: d.include } : {}), ...(d.exclude ? { exclude: d.exclude } : {}) });
+  const diff = (['files', 'bytes', 'listingSha256'] as const).filter((k) => got[k] !== d.expect![k]);
+  if (diff.length) throw new UserError('REFUSED', `${result.to}: restored from ${result.target} ${result.snapshot}, but it is not what the manifest expects: ${diff.map((k) => `${k} ${String(got[k])}, expected ${String(d.expect![k])}`).join('; ')}`, { hint: 'an older or newer snapshot may match (--snapshot); the files stay in place to look at' });
+  return { ...result, verified: got };
 }

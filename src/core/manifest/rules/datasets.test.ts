@@ -47,6 +47,8 @@ test('datasets: a hostile or wrong target, retention or copy count is refused wi
     ['    targets: [/b]\n    retention: { preserve: 7d 2d }\n', /daily \(d\) given twice/],
     ['    targets: [/b]\n    interval: 10m\n', /datasets\[0\]\.interval/],
     ['    targets: [/b]\n    minCopies: 2\n', /datasets\[0\]\.minCopies.*2 copies asked for, but 1 target\(s\) declared/s],
+    ['    snapshotDir: /srv/../etc/snaps\n', /datasets\[0\]\.snapshotDir/],
+    ['    snapshotDir: /srv/snaps\n', /datasets\[0\]\.snapshotDir.*only kind btrfs takes local snapshots/s],
   ];
   for (const [yaml, re] of cases) {
     const e = refused(manifest(yaml));

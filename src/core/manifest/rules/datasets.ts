@@ -25,6 +25,12 @@ export function datasetsRule(m: Manifest): RuleIssue[] {
       const problem = absolutePathProblem(p);
       if (problem !== undefined) out.push({ path: ['datasets', i, 'targets', j], message: `target path ${problem}` });
     });
+    const snapDir = str(d.snapshotDir);
+    if (snapDir !== undefined) {
+      const problem = absolutePathProblem(snapDir);
+      if (problem !== undefined) out.push({ path: ['datasets', i, 'snapshotDir'], message: problem });
+      else if (d.kind !== 'btrfs') out.push({ path: ['datasets', i, 'snapshotDir'], message: `only kind btrfs takes local snapshots (this dataset is ${String(d.kind)})` });
+    }
     out.push(...duplicates(targets.map((t, j) => [typeof t === 'string' ? t.replace(/\/+$/, '') : undefined, ['datasets', i, 'targets', j]]), 'target'));
     const preserve = str(rec(d.retention).preserve);
     if (preserve !== undefined) {

@@ -1,0 +1,195 @@
+// The per-target snapshot engines of `datasets sync`, `status` and `restore` (issue 14):
+//   rsync   TARGET/NAME/<UTC time>/ trees (rsync.ts);
+//   restic  the target is a restic repository; a snapshot is `restic backup .` run in the
+//           dataset's path, tagged sysmanifest:NAME, timed with --time;
+//   borg    the target is a borg repository; an archive NAME-<UTC time> of `.` in the path.
+// restic and borg keep their own format, deduplication and encryption; this module only runs
+// their CLIs. A target directory that exists and is empty (never an absent one: that may be a disk
+// that is not mounted, its mount point left bare) is initialised
+// (encrypted: restic always, borg repokey-blake2), which needs the tool's own password setting
+// (RESTIC_PASSWORD / RESTIC_PASSWORD_FILE / RESTIC_PASSWORD_COMMAND, BORG_PASSPHRASE /
+// BORG_PASSCOMMAND): without one, the target fails with what to set. Both tools lock their
+// repositories themselves. Retention is core/retention.ts for every kind (one notation, reasons
+// for --dry-run); the snapshots it drops are forgotten (restic forget + prune, borg delete +
+// compact). Snapshot names are the UTC time, like the rsync ones: `--snapshot` takes the same form.
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserError } from '../../core/errors.ts';
+import type { Dataset } from '../../core/manifest/types.gen.ts';
+import { ANY_EXIT_CODE, type CommandResult, type MutatingRunner } from '../../core/runner/types.ts';
+import { completeSnapshots, rsyncSnapshot, snapshotName, snapshotTime } from './rsync.ts';
+
+export interface EngineSnapshot {
+  /** The UTC time name (YYYYMMDDTHHMMSSZ): what reports and --snapshot show. */
+  readonly name: string;
+  readonly time: Date;
+  /** The tool's own handle (restic snapshot id, borg archive name). */
+  readonly id: string;
+}
+
+export interface Taken {
+  readonly snapshot: string;
+  /** rsync: the snapshot unchanged files are linked to. */
+  readonly base?: string;
+  readonly note?: string;
+  /** What the snapshot added to the repository, when the tool says (restic data_added, borg deduplicated size). */
+  readonly addedBytes?: number;
+}
+
+export interface Engine {
+  /** The complete snapshots, oldest first. */
+  list(): Promise<EngineSnapshot[]>;
+  take(now: Date, onLine: (l: string) => void): Promise<Taken>;
+  remove(snapshots: readonly EngineSnapshot[]): Promise<void>;
+  /** The snapshot's files into DIR (a new, empty directory). */
+  restore(snapshot: EngineSnapshot, dir: string, onLine: (l: string) => void): Promise<void>;
+}
+
+/** Runs ARGV in DIR (neither restic nor borg has a --cwd: `.` is what they record). */
+const inDir = (dir: string, argv: readonly string[]): string[] => ['sh', '-c', 'cd "$1" || exit 1; shift; exec env TZ=UTC "$@"', 'sysmanifest-in', dir, ...argv];
+
+function failed(tool: string, what: string, r: CommandResult): UserError {
+  const said = r.stderr.trim().split('\n').filter((l) => l && !l.startsWith('{')).slice(-4).join('\n');
+  const password = /password|passphrase/i.test(said);
+  return new UserError('COMMAND_FAILED', `${tool} ${what} failed (exit ${r.exitCode}): ${said || r.stdout.trim().split('\n').pop() || 'no message'}`, {
+    hint: password ? (tool === 'restic' ? 'set RESTIC_PASSWORD_FILE (or RESTIC_PASSWORD, RESTIC_PASSWORD_COMMAND) for the repository' : 'set BORG_PASSPHRASE (or BORG_PASSCOMMAND) for the repository') : `see ${tool}'s message`,
+  });
+}
+
+async function repoAbsent(repo: string): Promise<boolean> {
+  return !existsSync(repo) || (await readdir(repo)).length === 0;
+}
+
+export function rsyncEngine(runner: MutatingRunner, d: Dataset, dir: string): Engine {
+  return {
+    list: async () => (await completeSnapshots(dir)).map((s) => ({ ...s, id: s.name })),
+    take: async (now, onLine) => {
+      const r = await rsyncSnapshot(runner, { source: d.path, dir, now, onLine });
+      return { snapshot: r.snapshot, ...(r.base ? { base: r.base } : {}), ...(r.vanished ? { note: 'some files vanished while they were read (rsync exit 24)' } : {}) };
+    },
+    remove: async (snaps) => {
+      for (const s of snaps) await rm(join(dir, s.name), { recursive: true, force: true });
+    },
+    restore: async (s, to, onLine) => {
+      const r = await runner.mutate(['rsync', '-aHAX', '--numeric-ids', '--info=progress2', `${join(dir, s.name)}/`, `${to}/`], { okExitCodes: ANY_EXIT_CODE, processGroup: true, onLine: (l) => onLine(l.trimEnd()) });
+      if (r.exitCode !== 0) throw failed('rsync', `from ${join(dir, s.name)}`, r);
+    },
+  };
+}
+
+export function resticEngine(runner: MutatingRunner, d: Dataset, repo: string): Engine {
+  const tag = `sysmanifest:${d.name}`;
+  const restic = async (argv: readonly string[], what: string, o: { cwd?: string; onLine?: (l: string) => void } = {}): Promise<CommandResult> => {
+    const full = ['restic', '--repo', repo, '--no-cache', ...argv];
+    const r = await runner.mutate(o.cwd ? inDir(o.cwd, full) : ['env', 'TZ=UTC', ...full], { okExitCodes: ANY_EXIT_CODE, processGroup: true, ...(o.onLine ? { onLine: o.onLine } : {}) });
+    if (r.exitCode !== 0) throw failed('restic', what, r);
+    return r;
+  };
+  const list = async (): Promise<EngineSnapshot[]> => {
+    if (await repoAbsent(repo)) return [];
+    const r = await restic(['snapshots', '--json', '--tag', tag], 'snapshots');
+    const all = JSON.parse(r.stdout || '[]') as { id: string; time: string }[];
+    return all.map((s) => {
+      const time = new Date(s.time);
+      return { name: snapshotName(time), time, id: s.id };
+    }).sort((a, b) => a.time.getTime() - b.time.getTime());
+  };
+  return {
+    list,
+    take: async (now, onLine) => {
+      if (!existsSync(d.path)) throw new UserError('DEVICE', `${d.path}: the dataset's path does not exist`);
+      if (await repoAbsent(repo)) {
+        await mkdir(repo, { recursive: true });
+        onLine(`initialising the restic repository ${repo}`);
+        await restic(['init'], `init ${repo}`);
+      }
+      const name = snapshotName(now);
+      if ((await list()).some((s) => s.name === name)) throw new UserError('REFUSED', `${repo} already has a snapshot of ${d.name} at ${name}: one per second at most`, { hint: 'run it again in a second' });
+      // --time: the snapshot's time is the run's (the name every report uses), in UTC.
+      const stamp = now.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '');
+      const r = await restic(['backup', '--json', '--tag', tag, '--time', stamp, '.'], `backup of ${d.path}`, {
+        cwd: d.path,
+        onLine: (l) => {
+          try {
+            const s = JSON.parse(l) as { message_type?: string; percent_done?: number; files_done?: number; total_files?: number; bytes_done?: number; total_bytes?: number };
+            if (s.message_type === 'status') onLine(`${Math.round((s.percent_done ?? 0) * 100)}% ${s.bytes_done ?? 0} of ${s.total_bytes ?? 0} bytes, ${s.files_done ?? 0} of ${s.total_files ?? 0} files`);
+          } catch {
+            onLine(l.trimEnd());
+          }
+        },
+      });
+      const summary = r.stdout.split('\n').map((l) => (l.startsWith('{') ? (JSON.parse(l) as { message_type?: string; data_added?: number }) : {})).find((x) => x.message_type === 'summary');
+      return { snapshot: name, ...(summary?.data_added !== undefined ? { addedBytes: summary.data_added } : {}) };
+    },
+    remove: async (snaps) => {
+      if (snaps.length === 0) return;
+      await restic(['forget', '--prune', ...snaps.map((s) => s.id)], `forget ${snaps.map((s) => s.name).join(' ')}`);
+    },
+    restore: async (s, to) => {
+      await restic(['restore', s.id, '--target', to], `restore ${s.name}`);
+    },
+  };
+}
+
+export function borgEngine(runner: MutatingRunner, d: Dataset, repo: string): Engine {
+  const prefix = `${d.name}-`;
+  const borg = async (argv: readonly string[], what: string, o: { cwd?: string; onLine?: (l: string) => void } = {}): Promise<CommandResult> => {
+    const r = await runner.mutate(o.cwd ? inDir(o.cwd, ['borg', ...argv]) : ['env', 'TZ=UTC', 'borg', ...argv], { okExitCodes: ANY_EXIT_CODE, processGroup: true, ...(o.onLine ? { onLine: o.onLine } : {}) });
+    // borg: 1 is "warning" (a file changed or vanished while read): the archive is complete.
+    if (r.exitCode !== 0 && r.exitCode !== 1) throw failed('borg', what, r);
+    return r;
+  };
+  const list = async (): Promise<EngineSnapshot[]> => {
+    if (await repoAbsent(repo)) return [];
+    const r = await borg(['list', '--json', '--glob-archives', `${prefix}*`, repo], 'list');
+    const all = (JSON.parse(r.stdout) as { archives: { name: string }[] }).archives;
+    return all.flatMap((a) => {
+      const time = snapshotTime(a.name.slice(prefix.length));
+      return a.name.startsWith(prefix) && time ? [{ name: a.name.slice(prefix.length), time, id: a.name }] : [];
+    }).sort((a, b) => a.time.getTime() - b.time.getTime());
+  };
+  return {
+    list,
+    take: async (now, onLine) => {
+      if (!existsSync(d.path)) throw new UserError('DEVICE', `${d.path}: the dataset's path does not exist`);
+      if (await repoAbsent(repo)) {
+        if (!process.env.BORG_PASSPHRASE && !process.env.BORG_PASSCOMMAND && !process.env.BORG_PASSPHRASE_FD) throw new UserError('REFUSED', `${repo}: no borg repository there yet, and no passphrase to make an encrypted one`, { hint: 'set BORG_PASSPHRASE (or BORG_PASSCOMMAND), or make the repository yourself (borg init)' });
+        await mkdir(repo, { recursive: true });
+        onLine(`initialising the borg repository ${repo} (repokey-blake2)`);
+        await borg(['init', '--encryption=repokey-blake2', repo], `init ${repo}`);
+      }
+      const name = snapshotName(now);
+      const r = await borg(['create', '--json', '--progress', '--timestamp', now.toISOString().replace(/\.\d{3}Z$/, ''), `${repo}::${prefix}${name}`, '.'], `create of ${d.path}`, { cwd: d.path, onLine: (l) => onLine(l.trimEnd()) });
+      let added: number | undefined;
+      try {
+        added = (JSON.parse(r.stdout) as { archive?: { stats?: { deduplicated_size?: number } } }).archive?.stats?.deduplicated_size;
+      } catch {
+        added = undefined;
+      }
+      return { snapshot: name, ...(r.exitCode === 1 ? { note: 'borg warned (a file changed or vanished while it was read): see its message' } : {}), ...(added !== undefined ? { addedBytes: added } : {}) };
+    },
+    remove: async (snaps) => {
+      if (snaps.length === 0) return;
+      await borg(['delete', repo, ...snaps.map((s) => s.id)], `delete ${snaps.map((s) => s.name).join(' ')}`);
+      await borg(['compact', repo], 'compact');
+    },
+    restore: async (s, to) => {
+      await borg(['extract', '--numeric-ids', `${repo}::${s.id}`], `extract ${s.id}`, { cwd: to });
+    },
+  };
+}
+
+/** The engine of a dataset on one reachable target: DIR is TARGET/NAME (rsync), ROOT the repository (restic, borg). */
+export function engineFor(runner: MutatingRunner, d: Dataset, place: { dir: string; root: string }): Engine | undefined {
+  switch (d.kind) {
+    case 'rsync':
+      return rsyncEngine(runner, d, place.dir);
+    case 'restic':
+      return resticEngine(runner, d, place.root);
+    case 'borg':
+      return borgEngine(runner, d, place.root);
+    default:
+      return undefined;
+  }
+}

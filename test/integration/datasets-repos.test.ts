@@ -1,0 +1,117 @@
+// kinds restic and borg (src/services/datasets/engines.ts) with the real restic and borg on this
+// host's directories (no loop device): the repository is made on the first run (encrypted, with
+// the tool's own password setting), snapshots are taken at the run's time, retention keeps the
+// policy's set (the others are forgotten and pruned / deleted and compacted) and --dry-run gives
+// the reasons; an unreachable target does not block the other; a restore of the newest and of an
+// older snapshot reproduces the tree exactly (owners, modes, times, hard links, xattrs); without a
+// password the target fails with what to set, and nothing else does.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { parseManifest } from '../../src/core/manifest/load.ts';
+import { hostMutatingRunner } from '../../src/core/runner/exec.ts';
+import { computeExpect } from '../../src/providers/system/datasets/expect.ts';
+import { restoreDataset, syncDatasets } from '../../src/services/datasets/sync.ts';
+import { cli } from '../lib/cli.ts';
+import { treeView } from '../lib/tree-view.ts';
+
+const has = (p: string): boolean => spawnSync('sh', ['-c', `command -v ${p}`]).status === 0;
+const skip = process.getuid?.() !== 0 ? 'needs root (owners)' : !has('restic') ? 'restic is not installed (apt-get install restic)' : !has('borg') ? 'borg is not installed (apt-get install borgbackup)' : undefined;
+if (skip) console.error(`!! datasets-repos: SKIPPED: ${skip}`);
+const dir = mkdtempSync(join(tmpdir(), 'sysmanifest-ds-repos-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+process.env.RESTIC_PASSWORD = 'correct horse battery staple';
+process.env.BORG_PASSPHRASE = 'correct horse battery staple';
+
+const setXattr = (f: string, k: string, v: string): void => {
+  execFileSync('python3', ['-c', 'import os,sys; os.setxattr(sys.argv[1], sys.argv[2], sys.argv[3].encode())', f, k, v]);
+};
+
+function source(kind: string): string {
+  const s = join(dir, `${kind}-photos`);
+  mkdirSync(join(s, '2025/summer'), { recursive: true });
+  writeFileSync(join(s, '2025/summer/a.jpg'), 'A'.repeat(300_000));
+  writeFileSync(join(s, 'notes.txt'), 'first\n', { mode: 0o640 });
+  chownSync(join(s, 'notes.txt'), 1000, 1000);
+  linkSync(join(s, '2025/summer/a.jpg'), join(s, 'a-again.jpg'));
+  setXattr(join(s, 'notes.txt'), 'user.sysmanifest', 'kept');
+  utimesSync(join(s, '2025/summer'), new Date('2020-01-02T03:04:05Z'), new Date('2020-01-02T03:04:05Z'));
+  return s;
+}
+
+const manifestText = (kind: string, src: string, repo: string): string => `apiVersion: sysmanifest/v1
+host:
+  hostname: box
+datasets:
+  - name: photos
+    path: ${src}
+    role: copy
+    kind: ${kind}
+    sources: [nas:/photos]
+    targets: [${join(dir, `${kind}-usb-not-plugged`)}, ${repo}]
+    retention: { preserve: 2d }
+`;
+
+for (const kind of ['restic', 'borg'] as const) {
+  test(`${kind}: repository made on the first run; snapshots at the run's time; retention with reasons; the unreachable target reported; restores exact`, { skip, timeout: 5 * 60_000 }, async () => {
+    const src = source(kind);
+    const repo = join(dir, `${kind}-repo`);
+    mkdirSync(repo); // an empty directory on the backup disk: made a repository by the first run
+    const m = parseManifest(manifestText(kind, src, repo), 'm.yaml');
+    const run = async (now: string) => (await syncDatasets(hostMutatingRunner(), m, { names: [], dryRun: false, now: new Date(now) }))[0]!;
+    const views = new Map<string, string>();
+    const r1 = await run('2026-12-01T10:00:00Z');
+    assert.equal(r1.targets[0]!.state, 'unreachable');
+    assert.equal(r1.targets[1]!.state, 'done', JSON.stringify(r1.targets[1]));
+    assert.equal(r1.targets[1]!.snapshot, '20261201T100000Z');
+    assert.ok(readdirSync(repo).includes('config'), `${kind} made its repository`);
+    views.set('20261201T100000Z', treeView(src));
+    writeFileSync(join(src, 'notes.txt'), 'second\n');
+    const r2 = await run('2026-12-02T10:00:00Z');
+    assert.ok((r2.targets[1]!.addedBytes ?? Infinity) < 100_000, `deduplicated: the second snapshot added ${r2.targets[1]!.addedBytes} bytes`);
+    views.set('20261202T100000Z', treeView(src));
+    writeFileSync(join(src, 'new.txt'), 'third\n');
+
+    const manifest = join(dir, `${kind}.yaml`);
+    writeFileSync(manifest, manifestText(kind, src, repo));
+    const dry = cli(['datasets', 'sync', '--manifest', manifest, '--dry-run']);
+    assert.equal(dry.status, 0, dry.stderr);
+    assert.match(dry.stdout, /keep {2}20261202T100000Z: daily 2 of 2 \(2026-12-02\)/);
+    assert.match(dry.stdout, /would remove 20261201T100000Z: no rule of the policy keeps it/);
+
+    const r3 = await run('2026-12-03T10:00:00Z');
+    assert.deepEqual(r3.targets[1]!.removed, ['20261201T100000Z']);
+    views.set('20261203T100000Z', treeView(src));
+    const status = cli(['datasets', 'status', '--manifest', manifest]);
+    assert.equal(status.status, 0, status.stderr);
+    assert.match(status.stdout, new RegExp(`photos \\(${kind}\\): 1 of 1 copies\\n`));
+    assert.match(status.stdout, /last good 20261203T100000Z/);
+
+    const expect = await computeExpect(src, {});
+    const withExpect = parseManifest(`${manifestText(kind, src, repo)}    expect: { files: ${expect.files}, bytes: ${expect.bytes}, listingSha256: ${expect.listingSha256} }\n`, 'm.yaml');
+    const newest = await restoreDataset(hostMutatingRunner(), withExpect, { name: 'photos', to: join(dir, `${kind}-back`) });
+    assert.deepEqual([newest.snapshot, newest.verified], ['20261203T100000Z', expect]);
+    assert.equal(treeView(join(dir, `${kind}-back`)), views.get('20261203T100000Z'));
+    const older = await restoreDataset(hostMutatingRunner(), m, { name: 'photos', to: join(dir, `${kind}-older`), snapshot: '20261202T100000Z' });
+    assert.equal(older.snapshot, '20261202T100000Z');
+    assert.equal(treeView(join(dir, `${kind}-older`)), views.get('20261202T100000Z'));
+    // The removed snapshot is gone from the repository.
+    await assert.rejects(restoreDataset(hostMutatingRunner(), m, { name: 'photos', to: join(dir, `${kind}-gone`), snapshot: '20261201T100000Z' }), /no reachable target holds 20261201T100000Z/);
+  });
+}
+
+test('restic and borg without a password: that target fails with what to set; the CLI exits 1 and names it', { skip }, () => {
+  const src = source('nopw');
+  for (const kind of ['restic', 'borg']) {
+    const manifest = join(dir, `nopw-${kind}.yaml`);
+    mkdirSync(join(dir, `nopw-${kind}-repo`));
+    writeFileSync(manifest, manifestText(kind, src, join(dir, `nopw-${kind}-repo`)));
+    const r = cli(['datasets', 'sync', '--manifest', manifest], { env: { RESTIC_PASSWORD: '', BORG_PASSPHRASE: '' } });
+    assert.equal(r.status, 1, `${kind}: ${r.stdout}${r.stderr}`);
+    assert.match(`${r.stdout}${r.stderr}`, kind === 'restic' ? /RESTIC_PASSWORD/ : /BORG_PASSPHRASE/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  }
+});
