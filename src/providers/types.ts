@@ -51,7 +51,7 @@ export interface SystemContext {
  * The rebuild stages after storage, in the order a plain `rebuild MANIFEST` runs them
  * (DESIGN.md "Rebuild stages"; issue 12). Each is a list of steps in the one journal.
  */
-export const SYSTEM_STAGES = ['base', 'packages', 'etc', 'users', 'homes', 'boot'] as const;
+export const SYSTEM_STAGES = ['base', 'packages', 'etc', 'users', 'homes', 'boot', 'datasets'] as const;
 export type SystemStage = (typeof SYSTEM_STAGES)[number];
 
 /**

@@ -144,6 +144,7 @@ const TITLES: Record<RehearseStage, string> = {
   users: 'rebuild: users and secrets',
   homes: 'rebuild: homes and dotfiles',
   boot: 'rebuild: boot loader and initramfs',
+  datasets: 'rebuild: datasets from their backups',
   verify: 'rebuild: verify (disks and system tree against the manifest)',
   shutdown: 'add the rehearsal unit, close everything as a shutdown would',
   'first boot': 'boot the rebuilt images with the captured firmware',

@@ -9,7 +9,7 @@ import { printable } from '../core/text.ts';
 interface Line {
   readonly id: string;
   readonly text: string;
-  readonly state: 'running' | 'done' | 'skip' | 'failed';
+  readonly state: 'running' | 'done' | 'skip' | 'failed' | 'deferred';
   /** A long step: the time so far and its latest output line. */
   readonly detail?: string;
   readonly ms?: number;
@@ -28,13 +28,13 @@ export function inkProgress(): ProgressSink {
           }
           const rest = old.filter((l) => l.id !== e.step.id);
           const text = printable(e.type === 'start' ? `[${e.index + 1}/${e.total}] ${e.step.title}` : (old.find((l) => l.id === e.step.id)?.text ?? e.step.title));
-          const state = e.type === 'start' ? 'running' : e.type === 'done' ? 'done' : e.type === 'skip' ? 'skip' : 'failed';
+          const state = e.type === 'start' ? 'running' : e.type === 'done' ? 'done' : e.type === 'skip' ? 'skip' : e.type === 'deferred' ? 'deferred' : 'failed';
           return [...rest, { id: e.step.id, text: e.type === 'done' ? `${text} (${elapsed(e.ms)})` : text, state }];
         });
       for (const e of queue.splice(0)) push(e);
     }, []);
-    const mark = { running: '…', done: '✔', skip: '↷', failed: '✘' } as const;
-    const color = { running: 'yellow', done: 'green', skip: 'gray', failed: 'red' } as const;
+    const mark = { running: '…', done: '✔', skip: '↷', failed: '✘', deferred: '⧗' } as const;
+    const color = { running: 'yellow', done: 'green', skip: 'gray', failed: 'red', deferred: 'magenta' } as const;
     return h(
       Box,
       { flexDirection: 'column' },

@@ -25,12 +25,13 @@ export function plainProgress(write: (s: string) => void, json: boolean): Progre
         return;
       }
       if (json) {
-        write(`${JSON.stringify({ event: e.type, step: e.step.id, stage: e.step.stage ?? 'storage', ...(e.type === 'done' ? { ms: e.ms } : {}), ...(e.type === 'failed' ? { error: e.error.message } : {}), ...(e.type === 'skip' ? { why: e.why } : {}) })}\n`);
+        write(`${JSON.stringify({ event: e.type, step: e.step.id, stage: e.step.stage ?? 'storage', ...(e.type === 'done' ? { ms: e.ms } : {}), ...(e.type === 'failed' || e.type === 'deferred' ? { error: e.error.message } : {}), ...(e.type === 'skip' ? { why: e.why } : {}) })}\n`);
         return;
       }
       if (e.type === 'start') write(`[${e.index + 1}/${e.total}] ${e.step.title} …\n`);
       else if (e.type === 'done') write(`      done in ${(e.ms / 1000).toFixed(1)} s\n`);
       else if (e.type === 'skip') write(`      skip ${e.step.title} (${e.why === 'done' ? 'done in an earlier run' : 'found done on disk'})\n`);
+      else if (e.type === 'deferred') write(`      OUTSTANDING (the rebuild goes on; --resume retries it): ${e.error.message.split('\n')[0]}\n`);
       else write(`      FAILED: ${e.error.message.split('\n')[0]}\n`);
     },
     done() {},

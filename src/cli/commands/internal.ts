@@ -11,6 +11,7 @@ import { dotfilesApply, parseDotfilesSpec } from '../../services/rebuild/dotfile
 import { grubConfig, initramfsBuild, type GrubConfigSpec } from '../../services/rebuild/boot-apply.ts';
 import { efiEntries, parseEfiEntriesSpec } from '../../services/rebuild/efi-entries.ts';
 import { parseIdentityMap, rewriteEtcIdentities } from '../../services/rebuild/new-identities.ts';
+import { restoreIntoTarget } from '../../services/datasets/rebuild-restore.ts';
 import { collect } from './common.ts';
 import { UserError } from '../../core/errors.ts';
 import type { Out } from './common.ts';
@@ -54,6 +55,14 @@ export function registerInternal(program: Command, out: Out): void {
       const spec = parseDotfilesSpec(await text(process.stdin));
       const r = await dotfilesApply(nestedRunner(hostMutatingRunner()), o.target, spec);
       out(`dotfiles of ${spec.repo.user}: ${r.files} file(s) at ${spec.repo.commit}\n`);
+    });
+  internal
+    .command('dataset-restore')
+    .description('restore one dataset (stdin: its manifest entry) from its first reachable target into the target tree, verified against its expect')
+    .requiredOption('--target <dir>', 'the target tree')
+    .action(async (o: { target: string }) => {
+      const r = await restoreIntoTarget(hostMutatingRunner(), o.target, await text(process.stdin), (l) => passOn(`${l}\n`));
+      out(`restored ${r.snapshot} from ${r.target} into ${r.to}${r.verified ? `; matches the manifest (${r.verified.files} files, ${r.verified.bytes} bytes)` : '; the manifest has no expect to check it against'}\n`);
     });
   internal
     .command('initramfs-build')

@@ -175,6 +175,8 @@ export function registerRebuild(program: Command, out: Out): void {
         out(`\nran ${r.ran} step(s), skipped ${r.skipped}; ${r.differences.length === 0 ? (stages.includes('storage') ? 'verify: the disks match the manifest' : 'verify: the target matches the manifest') : `verify: ${r.differences.length} difference(s):`}\n`);
         for (const d of r.differences) out(`  ${formatDifference(d)}\n`);
         for (const n of r.plan.notices ?? []) out(`NOT RESTORED: ${n}\n`);
+        for (const x of r.outstanding) out(`OUTSTANDING: ${x.title}: ${x.message}\n`);
+        if (r.outstanding.length) out(`${r.outstanding.length} step(s) outstanding: once what they need is there (a backup disk mounted, a host reachable), run sysmanifest rebuild ${file} --stage ${[...new Set(r.outstanding.map((x) => r.plan.steps.find((s) => s.id === x.id)?.stage ?? 'storage'))].join(',')} --resume (with the same --state): it runs exactly those\n`);
         if (r.identities) out(`new identities: ${r.identities.count} renewed; the map is in ${r.identities.file} (keep it: sysmanifest verify ${file} --identity-map ${r.identities.file} checks this clone)\n`);
         if (r.differences.length) throw new UserError('REFUSED', 'what was rebuilt does not match the manifest (see the differences above)', { hint: `the tree is still mounted under ${r.plan.target}: look there, fix, and check again with sysmanifest verify ${file} --root ${r.plan.target}` });
       } catch (e) {

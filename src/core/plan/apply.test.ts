@@ -42,7 +42,7 @@ test('apply runs every step in order, feeds text and secret inputs, journals sta
   const journal = await Journal.open(join(dir, 'a', 'journal.jsonl'));
   const runner = new CrashingRunner(99);
   const r = await applyPlan(runner, plan, { journal, secret: async () => 'pw' });
-  assert.deepEqual(r, { ran: 3, skipped: 0 });
+  assert.deepEqual(r, { ran: 3, skipped: 0, outstanding: [] });
   assert.deepEqual(runner.mutations, steps.map((s) => s.argv));
   assert.deepEqual(runner.inputs, ['label: gpt\n', 'pw', undefined]);
   const events = (await readJournal(join(dir, 'a', 'journal.jsonl'))).map((e) => `${e.step}:${e.event}`);
@@ -55,7 +55,7 @@ test('a crash in a step without a check: the rerun retries that step and skips t
   await assert.rejects(applyPlan(new CrashingRunner(2), plan, { journal: await Journal.open(path), secret: async () => 'pw' }), /power cut/);
   const rerun = new CrashingRunner(99);
   const r = await applyPlan(rerun, plan, { journal: await Journal.open(path), secret: async () => 'pw' });
-  assert.deepEqual(r, { ran: 2, skipped: 1 });
+  assert.deepEqual(r, { ran: 2, skipped: 1, outstanding: [] });
   assert.deepEqual(rerun.mutations, [steps[1]!.argv, steps[2]!.argv]);
 });
 
@@ -64,7 +64,7 @@ test('a crash after mkfs ran: the rerun checks the device identity and does not 
   await assert.rejects(applyPlan(new CrashingRunner(3), plan, { journal: await Journal.open(path), secret: async () => 'pw' }), /power cut/);
   const rerun = new CrashingRunner(99, { '/dev/vdb2': '' }, 'UUID=u-1\nTYPE=ext4\n');
   const r = await applyPlan(rerun, plan, { journal: await Journal.open(path), secret: async () => 'pw' });
-  assert.deepEqual(r, { ran: 0, skipped: 3 });
+  assert.deepEqual(r, { ran: 0, skipped: 3, outstanding: [] });
   assert.deepEqual(rerun.mutations, []);
 });
 
@@ -73,7 +73,7 @@ test('a crash after mkfs ran, but the device has another identity: mkfs runs aga
   await assert.rejects(applyPlan(new CrashingRunner(3), plan, { journal: await Journal.open(path), secret: async () => 'pw' }), /power cut/);
   const rerun = new CrashingRunner(99, { '/dev/vdb2': '' }, 'UUID=other\nTYPE=ext4\n');
   const r = await applyPlan(rerun, plan, { journal: await Journal.open(path), secret: async () => 'pw' });
-  assert.deepEqual(r, { ran: 1, skipped: 2 });
+  assert.deepEqual(r, { ran: 1, skipped: 2, outstanding: [] });
   assert.deepEqual(rerun.mutations, [steps[2]!.argv]);
 });
 
@@ -86,13 +86,13 @@ test('resume after a reboot: a runtime step the journal calls done runs again wh
   await applyPlan(new FakeRunner({ commands: { 'mount /dev/vdb2 /mnt/t': '', true: '' } }), { ...p, steps: [mount] }, { journal: first, secret: async () => '' });
   // After a reboot nothing is mounted: findmnt exits 1, the mount runs again, then the next step.
   const rebooted = new FakeRunner({ commands: { 'mount /dev/vdb2 /mnt/t': '', true: '', 'findmnt --noheadings --mountpoint /mnt/t': { exitCode: 1, stdout: '' } } });
-  assert.deepEqual(await applyPlan(rebooted, p, { journal: await Journal.open(file), secret: async () => '' }), { ran: 2, skipped: 0 });
+  assert.deepEqual(await applyPlan(rebooted, p, { journal: await Journal.open(file), secret: async () => '' }), { ran: 2, skipped: 0, outstanding: [] });
   assert.deepEqual(rebooted.mutations, [mount.argv, next.argv]);
   // Still mounted (a crash, no reboot): skipped.
   const crashed = new FakeRunner({ commands: { true: '', 'findmnt --noheadings --mountpoint /mnt/t': '/mnt/t /dev/vdb2 ext4 rw\n' } });
   const file2 = join(dir, 'reboot2', 'journal.jsonl');
   await applyPlan(new FakeRunner({ commands: { 'mount /dev/vdb2 /mnt/t': '' } }), { ...p, steps: [mount] }, { journal: await Journal.open(file2), secret: async () => '' });
-  assert.deepEqual(await applyPlan(crashed, p, { journal: await Journal.open(file2), secret: async () => '' }), { ran: 1, skipped: 1 });
+  assert.deepEqual(await applyPlan(crashed, p, { journal: await Journal.open(file2), secret: async () => '' }), { ran: 1, skipped: 1, outstanding: [] });
   assert.deepEqual(crashed.mutations, [next.argv]);
 });
 
@@ -103,20 +103,20 @@ test('resume after a reboot of the live system: the mount point it made is gone,
   const file = join(dir, 'reboot-mkdir', 'journal.jsonl');
   await applyPlan(new FakeRunner({ commands: { 'mkdir -p -- /mnt/t': '', 'mount /dev/vdb2 /mnt/t': '' } }), p, { journal: await Journal.open(file), secret: async () => '' });
   const rebooted = new FakeRunner({ commands: { 'mkdir -p -- /mnt/t': '', 'mount /dev/vdb2 /mnt/t': '', 'findmnt --noheadings --mountpoint /mnt/t': { exitCode: 1, stdout: '' } } });
-  assert.deepEqual(await applyPlan(rebooted, p, { journal: await Journal.open(file), secret: async () => '' }), { ran: 2, skipped: 0 });
+  assert.deepEqual(await applyPlan(rebooted, p, { journal: await Journal.open(file), secret: async () => '' }), { ran: 2, skipped: 0, outstanding: [] });
   assert.deepEqual(rebooted.mutations, [mkdir.argv, mount.argv]);
   // No reboot: the directory is there and mounted; nothing runs.
   const same = new FakeRunner({ commands: { 'findmnt --noheadings --mountpoint /mnt/t': '/mnt/t /dev/vdb2 ext4 rw\n' }, dirs: ['/mnt/t'] });
-  assert.deepEqual(await applyPlan(same, p, { journal: await Journal.open(file), secret: async () => '' }), { ran: 0, skipped: 2 });
+  assert.deepEqual(await applyPlan(same, p, { journal: await Journal.open(file), secret: async () => '' }), { ran: 0, skipped: 2, outstanding: [] });
 });
 
 test('an ensure step is skipped even the first time when its check already holds (md --create left the array running: no --assemble)', async () => {
   const assemble: Step = { id: 'md-assemble:md0', title: 'assemble', argv: ['mdadm', '--assemble', '--run', '/dev/md/0'], risk: 'create', runtime: true, ensure: true, check: { device: '/dev/md/0', probe: {} }, after: [] };
   const running = new FakeRunner({ commands: { 'blkid -p -o export /dev/md/0': 'TYPE=ext4\n' }, files: { '/dev/md/0': '' } });
-  assert.deepEqual(await applyPlan(running, { ...plan, steps: [assemble] }, { journal: await Journal.open(join(dir, 'ensure1', 'journal.jsonl')), secret: async () => '' }), { ran: 0, skipped: 1 });
+  assert.deepEqual(await applyPlan(running, { ...plan, steps: [assemble] }, { journal: await Journal.open(join(dir, 'ensure1', 'journal.jsonl')), secret: async () => '' }), { ran: 0, skipped: 1, outstanding: [] });
   assert.deepEqual(running.mutations, []);
   const stopped = new FakeRunner({ commands: { 'mdadm --assemble --run /dev/md/0': '' } });
-  assert.deepEqual(await applyPlan(stopped, { ...plan, steps: [{ ...assemble, waitFor: [] }] }, { journal: await Journal.open(join(dir, 'ensure2', 'journal.jsonl')), secret: async () => '' }), { ran: 1, skipped: 0 });
+  assert.deepEqual(await applyPlan(stopped, { ...plan, steps: [{ ...assemble, waitFor: [] }] }, { journal: await Journal.open(join(dir, 'ensure2', 'journal.jsonl')), secret: async () => '' }), { ran: 1, skipped: 0, outstanding: [] });
 });
 
 test('a long step: its output lines are followed (printable, trimmed) and a tick reports the time so far with the latest line; other steps run without', async () => {
@@ -146,4 +146,29 @@ test('a long step: its output lines are followed (printable, trimmed) and a tick
   assert.ok(ticks.every((t) => t.startsWith('tick:packages:install:Get:1') || t.startsWith('tick:packages:install:Unpacking')), ticks.join('\n'));
   const last = events.lastIndexOf('done:packages:install');
   assert.ok(events.slice(last).every((e) => !e.startsWith('tick:')), 'no tick after the step is done');
+});
+
+test('a deferrable step that fails is outstanding: the steps after it run, the journal keeps it failed, the rerun runs only it', async () => {
+  const path = join(dir, 'deferred', 'journal.jsonl');
+  const optional: Step = { id: 'datasets:music', title: 'dataset music', argv: ['restore', 'music'], risk: 'create', after: [], deferrable: true };
+  const p = { ...plan, steps: [steps[0]!, optional, { ...steps[2]!, check: undefined }] as Step[] };
+  class Unplugged extends CrashingRunner {
+    plugged = false;
+    override async mutate(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+      if (argv[0] !== 'restore') return super.mutate(argv, options);
+      if (!this.plugged) throw new Error('restore music failed (exit 1):\nsysmanifest: music: no reachable target holds a complete snapshot\nhint: mount the disk');
+      this.mutations.push([...argv]);
+      return { argv, exitCode: 0, stdout: '', stderr: '' };
+    }
+  }
+  const first = new Unplugged(99, {}, '');
+  const events: string[] = [];
+  const r = await applyPlan(first, p, { journal: await Journal.open(path), secret: async () => '', onEvent: (e) => events.push(`${e.type}:${e.step.id}`) });
+  assert.deepEqual(r, { ran: 2, skipped: 0, outstanding: [{ id: 'datasets:music', title: 'dataset music', message: 'music: no reachable target holds a complete snapshot hint: mount the disk' }] });
+  assert.deepEqual(first.mutations, [steps[0]!.argv, steps[2]!.argv], 'the step after the outstanding one ran');
+  assert.ok(events.includes('deferred:datasets:music'));
+  const again = new Unplugged(99);
+  again.plugged = true;
+  assert.deepEqual(await applyPlan(again, p, { journal: await Journal.open(path), secret: async () => '' }), { ran: 1, skipped: 2, outstanding: [] });
+  assert.deepEqual(again.mutations, [['restore', 'music']]);
 });

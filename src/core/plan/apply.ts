@@ -1,7 +1,7 @@
 // Executes a plan exactly as it was shown, step by step, with a journal. On a rerun, steps
 // the journal marks done are skipped; a step that started but did not finish is checked
 // against the disk (does the device exist with the intended identity?) before it is retried.
-import { UserError } from '../errors.ts';
+import { messageWithHint, UserError } from '../errors.ts';
 import { parseBlkidExport } from '../../providers/storage/inventory/parse.ts';
 import type { MutatingRunner } from '../runner/types.ts';
 import { Journal, stepStates } from './journal.ts';
@@ -15,7 +15,15 @@ export type ApplyEvent =
   | { readonly type: 'output'; readonly step: Step; readonly line: string; readonly ms: number }
   /** A long step still running: every PROGRESS_TICK_MS, with the latest line it printed. */
   | { readonly type: 'tick'; readonly step: Step; readonly ms: number; readonly line?: string }
-  | { readonly type: 'failed'; readonly step: Step; readonly error: Error };
+  | { readonly type: 'failed'; readonly step: Step; readonly error: Error }
+  /** A deferrable step failed: left outstanding, the rebuild goes on. */
+  | { readonly type: 'deferred'; readonly step: Step; readonly error: Error };
+
+export interface Outstanding {
+  readonly id: string;
+  readonly title: string;
+  readonly message: string;
+}
 
 export const PROGRESS_TICK_MS = 10_000;
 
@@ -66,8 +74,16 @@ async function waitForNodes(runner: MutatingRunner, paths: readonly string[], ms
   }
 }
 
-export async function applyPlan(runner: MutatingRunner, plan: Plan, o: ApplyOptions): Promise<{ ran: number; skipped: number }> {
+/** A failed step's reason in one line: the command's own words (an internal command's `sysmanifest: …` and hint) rather than its argv. */
+function whyItFailed(e: unknown): string {
+  const [first = '', ...rest] = messageWithHint(e).split('\n');
+  const said = rest.map((l) => l.replace(/^sysmanifest: /, '').trim()).filter(Boolean);
+  return /failed \(exit \d+\):$/.test(first) && said.length ? said.join(' ') : [first, ...said].join(' ');
+}
+
+export async function applyPlan(runner: MutatingRunner, plan: Plan, o: ApplyOptions): Promise<{ ran: number; skipped: number; outstanding: Outstanding[] }> {
   const states = stepStates(await o.journal.entries());
+  const outstanding: Outstanding[] = [];
   let ran = 0;
   let skipped = 0;
   for (const [index, step] of plan.steps.entries()) {
@@ -108,6 +124,11 @@ export async function applyPlan(runner: MutatingRunner, plan: Plan, o: ApplyOpti
     } catch (e) {
       clearInterval(ticker);
       await o.journal.append(step.id, 'failed', (e as Error).message.split('\n')[0]);
+      if (step.deferrable) {
+        o.onEvent?.({ type: 'deferred', step, error: e as Error });
+        outstanding.push({ id: step.id, title: step.title, message: whyItFailed(e) });
+        continue;
+      }
       o.onEvent?.({ type: 'failed', step, error: e as Error });
       throw e;
     }
@@ -116,5 +137,5 @@ export async function applyPlan(runner: MutatingRunner, plan: Plan, o: ApplyOpti
     o.onEvent?.({ type: 'done', step, ms: Date.now() - t0 });
     ran++;
   }
-  return { ran, skipped };
+  return { ran, skipped, outstanding };
 }

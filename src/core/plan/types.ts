@@ -61,6 +61,12 @@ export interface Step {
    * followed while it runs and shown as progress (the latest line, the time so far).
    */
   readonly long?: true;
+  /**
+   * A step whose failure does not stop the rebuild (an optional dataset whose backup is not
+   * reachable from the live system): it stays failed in the journal — outstanding — the steps
+   * after it run, the result lists it, and `--resume` runs it again.
+   */
+  readonly deferrable?: true;
 }
 
 export interface Plan {

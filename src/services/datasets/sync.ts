@@ -6,7 +6,7 @@
 // would be done and why. Kinds rsync (rsync.ts) and btrfs (btrfs-sync.ts); the others, and ssh://
 // targets, are named as not done yet.
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readdir, rename, rm, rmdir, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { messageWithHint, UserError } from '../../core/errors.ts';
 import { childInside } from '../../core/confine/index.ts';
@@ -190,8 +190,13 @@ export interface RestoreOptions {
   readonly snapshot?: string;
   /** Where the dataset's files go: an absent or empty directory (never over existing files). */
   readonly to: string;
+  /** btrfs: where the snapshot is received (default: the dataset's snapshot directory when TO is its path, else beside TO). */
+  readonly snapshotDir?: string;
   readonly onLine?: (line: string) => void;
 }
+
+/** The directory a restore into an existing TO writes first (moved up when complete). */
+const INSIDE_PARTIAL = '.sysmanifest-partial';
 
 export interface RestoreResult {
   readonly target: string;
@@ -210,7 +215,11 @@ export async function restoreDataset(runner: MutatingRunner, m: Manifest, o: Res
   const [d] = selected(m, [o.name]);
   const i = (m.datasets ?? []).indexOf(d!);
   if (d!.kind === 'git-annex') throw new UserError('REFUSED', `datasets[${i}] (${d!.name}): kind git-annex cannot be restored yet (rsync, btrfs, restic and borg can)`);
-  if (existsSync(o.to) && (!statSync(o.to).isDirectory() || (await readdir(o.to)).length > 0)) throw new UserError('REFUSED', `${o.to} is not an empty directory: a restore never writes over files`, { hint: 'give --to a new or empty directory' });
+  // TO may exist as an empty directory (a mount point of its own filesystem keeps its lost+found),
+  // or hold what a restore that was cut off left in it (INSIDE_PARTIAL and what it had moved up).
+  const present = existsSync(o.to) ? (statSync(o.to).isDirectory() ? await readdir(o.to) : undefined) : [];
+  const resumed = present?.includes(INSIDE_PARTIAL) === true;
+  if (present === undefined || (!resumed && present.some((e) => e !== 'lost+found'))) throw new UserError('REFUSED', `${o.to} is not an empty directory: a restore never writes over files`, { hint: 'give --to a new or empty directory' });
   if (o.snapshot !== undefined && snapshotTime(o.snapshot) === undefined) throw new UserError('USAGE', `--snapshot ${o.snapshot}: not a snapshot name (YYYYMMDDTHHMMSSZ, as datasets status shows)`);
   const tried: string[] = [];
   for (const [j, target] of (d!.targets ?? []).entries()) {
@@ -236,14 +245,19 @@ export async function restoreDataset(runner: MutatingRunner, m: Manifest, o: Res
       // Received back into the snapshot directory of where it goes (the dataset's own when TO is
       // its path): a local snapshot the target knows by its Received UUID, so the next sync sends
       // incrementally against it; the ledger says so, and local retention keeps it.
-      const snapDir = o.to.replace(/\/+$/, '') === d!.path.replace(/\/+$/, '') ? snapshotDirOf(d!.path, d!.name, d!.snapshotDir) : snapshotDirOf(o.to, d!.name);
+      const snapDir = o.snapshotDir ?? (o.to.replace(/\/+$/, '') === d!.path.replace(/\/+$/, '') ? snapshotDirOf(d!.path, d!.name, d!.snapshotDir) : snapshotDirOf(o.to, d!.name));
+      if (existsSync(o.to) && statSync(o.to).dev !== statSync(dirname(o.to)).dev) throw new UserError('REFUSED', `${o.to} is a mount point: kind btrfs restores a dataset as a subvolume made there`, { hint: 'unmount it (the dataset becomes a subvolume of the filesystem above), or restore with --to elsewhere' });
       await restoreBtrfs(runner, { targetDir: place.dir, snapshot: snap, snapDir, to: o.to, ...(o.onLine ? { onLine: o.onLine } : {}) });
       const ledger = await readLedger(snapDir);
       await writeLedger(snapDir, { format: 1, targets: { ...ledger.targets, [target]: { ...ledger.targets[target], last: snap } } });
       return verifyRestore(d!, { target, snapshot: snap, to: o.to });
     }
-    // Into TO.sysmanifest-partial, renamed to TO when complete: a failed restore leaves no TO.
-    const partial = `${o.to.replace(/\/+$/, '')}.sysmanifest-partial`;
+    // TO absent: into TO.sysmanifest-partial, renamed to TO when complete. TO present (a mount
+    // point, an empty directory): into TO/.sysmanifest-partial (the same filesystem), whose entries
+    // and root metadata are moved up when complete. A failed restore leaves nothing in TO.
+    const inside = existsSync(o.to);
+    const partial = inside ? join(o.to, INSIDE_PARTIAL) : `${o.to.replace(/\/+$/, '')}.sysmanifest-partial`;
+    if (resumed) for (const e of present!) if (e !== 'lost+found') await rm(join(o.to, e), { recursive: true, force: true });
     await mkdir(dirname(partial), { recursive: true });
     await rm(partial, { recursive: true, force: true });
     await mkdir(partial);
@@ -253,8 +267,14 @@ export async function restoreDataset(runner: MutatingRunner, m: Manifest, o: Res
       await rm(partial, { recursive: true, force: true });
       throw new UserError('COMMAND_FAILED', `${(e as Error).message}\n(nothing was left in ${o.to})`);
     }
-    if (existsSync(o.to)) await rmdir(o.to); // empty (checked above)
-    await rename(partial, o.to);
+    if (inside) {
+      for (const e of await readdir(partial)) await rename(join(partial, e), join(o.to, e));
+      const st = await lstat(partial);
+      await chown(o.to, st.uid, st.gid);
+      await chmod(o.to, st.mode & 0o7777);
+      await rmdir(partial);
+      await utimes(o.to, st.atime, st.mtime);
+    } else await rename(partial, o.to);
     return verifyRestore(d!, { target, snapshot: snap, to: o.to });
   }
   throw new UserError('DEVICE', `${d!.name}: no reachable target holds ${o.snapshot ?? 'a complete snapshot'} (${tried.join('; ') || 'no targets declared'})`);

@@ -1,6 +1,7 @@
 // The system part of a rebuild plan: the selected stages after storage, planned onto the
 // target tree, with their preflight (the target is never the live root; base goes only into
 // a tree that holds nothing but mount points and lost+found), and the system part of verify.
+import { datasetNotices } from '../../providers/system/datasets/stage.ts';
 import { dirname, resolve } from 'node:path';
 import { realpath } from 'node:fs/promises';
 import { UserError } from '../../core/errors.ts';
@@ -83,7 +84,7 @@ export async function systemPlan(runner: ReadOnlyRunner, m: Manifest, file: stri
   const steps: Step[] = systemSteps(ctx, o.stages, { cli: selfArgv(), strict: o.strict, repo: resolve(ctx.hostDir, '../..'), boot });
   const last = plan.steps.at(-1)?.id;
   const first = new Set(steps.filter((s) => s.after.length === 0).map((s) => s.id));
-  const notices = o.stages.includes('packages') ? packageNotices(m) : [];
+  const notices = [...(o.stages.includes('packages') ? packageNotices(m) : []), ...(o.stages.includes('datasets') ? datasetNotices(m.datasets ?? []) : [])];
   return { ...plan, ...(notices.length ? { notices } : {}), steps: [...plan.steps, ...steps.map((s) => (last && first.has(s.id) ? { ...s, after: [last] } : s))] };
 }
 

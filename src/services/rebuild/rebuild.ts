@@ -9,7 +9,7 @@ import { UserError } from '../../core/errors.ts';
 import { parseManifest, readManifestText } from '../../core/manifest/load.ts';
 import type { Manifest } from '../../core/manifest/types.gen.ts';
 import { formatDifference, type Difference } from '../../core/manifest/diff.ts';
-import { applyPlan, type ApplyEvent } from '../../core/plan/apply.ts';
+import { applyPlan, type ApplyEvent, type Outstanding } from '../../core/plan/apply.ts';
 import { Journal, readJournal } from '../../core/plan/journal.ts';
 import { PLAN_VERSION, type Plan, type Step } from '../../core/plan/types.ts';
 import { writeFileAtomic } from '../../core/repo/files.ts';
@@ -43,6 +43,8 @@ export interface RebuildResult {
   readonly identities?: { readonly count: number; readonly file: string };
   readonly ran: number;
   readonly skipped: number;
+  /** Deferrable steps that failed (datasets whose backup was not reachable): --resume retries them. */
+  readonly outstanding: readonly Outstanding[];
   readonly differences: readonly Difference[];
 }
 
@@ -157,7 +159,7 @@ export async function rebuild(runner: MutatingRunner, file: string, o: RebuildOp
   }
 
   let secret: string | Uint8Array | undefined;
-  const { ran, skipped } = await applyPlan(runner, plan, {
+  const { ran, skipped, outstanding } = await applyPlan(runner, plan, {
     journal: await Journal.open(journalFile(o.stateDir)),
     secret: async () => (secret ??= await io.passphrase()),
     ...(io.onEvent ? { onEvent: (e) => io.onEvent!(e) } : {}),
@@ -171,8 +173,9 @@ export async function rebuild(runner: MutatingRunner, file: string, o: RebuildOp
     ...(o.stages.includes('verify') ? await verifySystemTree(runner, manifest, plan.target, { parts: verifyParts(o.stages), repo: resolve(dirname(resolve(file)), '../..'), ...(identities ? { identities } : {}) }) : []),
   ];
   io.onEvent?.({ type: 'done', step: verifyStep, ms: Date.now() - t0 });
-  if (differences.length === 0) await rm(journalFile(o.stateDir), { force: true });
-  return { plan, ran, skipped, differences, ...(identities ? { identities: { count: identities.changes.length, file: identitiesFile(o.stateDir) } } : {}) };
+  // The journal stays while something is left to do: --resume runs exactly that.
+  if (differences.length === 0 && outstanding.length === 0) await rm(journalFile(o.stateDir), { force: true });
+  return { plan, ran, skipped, outstanding, differences, ...(identities ? { identities: { count: identities.changes.length, file: identitiesFile(o.stateDir) } } : {}) };
 }
 
 /** The storage stage alone (what `rebuild --stage storage` runs). */

@@ -7,7 +7,7 @@ import { parseStages, systemSteps, unplannedStages } from './system.ts';
 
 test('--stage: known names in rebuild order; absent means all; unknown is a usage error', () => {
   assert.deepEqual(parseStages('packages,base'), ['base', 'packages']);
-  assert.deepEqual(parseStages(undefined), ['storage', 'base', 'packages', 'etc', 'users', 'homes', 'boot', 'verify']);
+  assert.deepEqual(parseStages(undefined), ['storage', 'base', 'packages', 'etc', 'users', 'homes', 'boot', 'datasets', 'verify']);
   assert.throws(() => parseStages('base,kernel'), /--stage kernel: not a stage/);
   assert.deepEqual(unplannedStages(parseStages(undefined)), []);
 });

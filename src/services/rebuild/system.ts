@@ -11,6 +11,7 @@ import { planBase, planPackages } from '../../providers/system/apt/stage.ts';
 import { planEtc } from '../../providers/system/etc/stage.ts';
 import { planHomes } from '../../providers/system/dotfiles/stage.ts';
 import { planBoot, type BootDisks } from '../../providers/system/boot/stage.ts';
+import { planDatasets } from '../../providers/system/datasets/stage.ts';
 import { planUsers } from '../../providers/system/secrets/stage.ts';
 import { SYSTEM_STAGES, type SystemPlanContext, type SystemStage } from '../../providers/types.ts';
 
@@ -87,6 +88,8 @@ export function systemSteps(ctx: SystemPlanContext, stages: readonly Stage[], o:
   if (stages.includes('users')) middle.push(planUsers(ctx, o.cli));
   if (stages.includes('homes')) middle.push(planHomes(ctx, o.cli));
   if (stages.includes('boot')) middle.push(planBoot(ctx, o.cli, o.boot ?? { disks: {}, devicePath: () => '' }));
+  // The datasets last: the system is whole (users exist for their owners) before the big data comes.
+  if (stages.includes('datasets')) middle.push(planDatasets(ctx, o.cli));
   // The chroot needs /dev, /proc, /sys (and the cache, the mirrors) for apt and for the boot tools.
   if (stages.includes('packages') || stages.includes('boot')) {
     const { up, down } = mountSteps(ctx);
