@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 MACHINES=test/e2e/rebuild-machines.test.ts
 . bootstrap/deps.sh
 
-TEST_TOOLS="$SYSMANIFEST_CAPTURE_TOOLS $SYSMANIFEST_REBUILD_TOOLS age-keygen:age ssh-keygen:openssh-client losetup:mount partx:util-linux wipefs:util-linux mkfs.xfs:xfsprogs mkfs.btrfs:btrfs-progs mkfs.vfat:dosfstools mke2fs:e2fsprogs chattr:e2fsprogs debugfs:e2fsprogs strace:strace debootstrap:debootstrap thin_check:thin-provisioning-tools systemd-analyze:systemd pacman:pacman-package-manager makepkg:makepkg repo-add:pacman-package-manager bsdtar:libarchive-tools zstd:zstd dnf:dnf rpmbuild:rpm createrepo_c:createrepo-c flatpak:flatpak mmdebstrap:mmdebstrap gpgv:gpgv dash:dash shellcheck:shellcheck unshare:util-linux rsync:rsync restic:restic borg:borgbackup btrfs:btrfs-progs"
+TEST_TOOLS="$SYSMANIFEST_CAPTURE_TOOLS $SYSMANIFEST_REBUILD_TOOLS age-keygen:age ssh-keygen:openssh-client losetup:mount partx:util-linux wipefs:util-linux mkfs.xfs:xfsprogs mkfs.btrfs:btrfs-progs mkfs.vfat:dosfstools mke2fs:e2fsprogs chattr:e2fsprogs debugfs:e2fsprogs strace:strace debootstrap:debootstrap thin_check:thin-provisioning-tools systemd-analyze:systemd pacman:pacman-package-manager makepkg:makepkg repo-add:pacman-package-manager bsdtar:libarchive-tools zstd:zstd dnf:dnf rpmbuild:rpm createrepo_c:createrepo-c flatpak:flatpak mmdebstrap:mmdebstrap gpgv:gpgv dash:dash shellcheck:shellcheck unshare:util-linux rsync:rsync restic:restic borg:borgbackup btrfs:btrfs-progs git-annex:git-annex"
 if [ "$(id -u)" = 0 ]; then
   # shellcheck disable=SC2046
   apt_install $(missing_packages "$TEST_TOOLS")

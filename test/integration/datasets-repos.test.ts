@@ -7,7 +7,7 @@
 // password the target fails with what to set, and nothing else does.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chownSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -114,4 +114,55 @@ test('restic and borg without a password: that target fails with what to set; th
     assert.match(`${r.stdout}${r.stderr}`, kind === 'restic' ? /RESTIC_PASSWORD/ : /BORG_PASSPHRASE/);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   }
+});
+
+test('git-annex: the backup is a bare clone kept with sync --content, the selection as its preferred content, minCopies as numcopies; a restore clones it and gets the selected content', { skip: skip ?? (has('git-annex') ? undefined : 'git-annex is not installed (apt-get install git-annex)'), timeout: 5 * 60_000 }, async () => {
+  const src = join(dir, 'annex-photos');
+  const git = (cwd: string, ...args: string[]): string => execFileSync('git', ['-C', cwd, ...args], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } });
+  mkdirSync(join(src, '2025'), { recursive: true });
+  mkdirSync(join(src, 'scratch'));
+  git(dir, 'init', '--quiet', src);
+  git(src, 'annex', 'init', '--quiet', 'laptop');
+  writeFileSync(join(src, '2025/a.jpg'), 'A'.repeat(200_000));
+  writeFileSync(join(src, 'notes.txt'), 'notes\n');
+  writeFileSync(join(src, 'scratch/tmp.bin'), 'T'.repeat(50_000));
+  git(src, 'annex', 'add', '--quiet', '.');
+  git(src, 'commit', '--quiet', '-m', 'photos');
+  const backup = join(dir, 'annex-backup');
+  mkdirSync(backup);
+  const text = `apiVersion: sysmanifest/v1
+host:
+  hostname: box
+datasets:
+  - name: photos
+    path: ${src}
+    role: selection
+    kind: git-annex
+    sources: [nas]
+    exclude: ["scratch/**"]
+    targets: [${join(dir, 'annex-usb-not-plugged')}, ${backup}]
+    minCopies: 2
+`;
+  const m = parseManifest(text, 'm.yaml');
+  const [r1] = await syncDatasets(hostMutatingRunner(), m, { names: [], dryRun: false, now: new Date('2026-12-01T10:00:00Z') });
+  assert.equal(r1!.targets[0]!.state, 'unreachable');
+  assert.equal(r1!.targets[1]!.state, 'done', JSON.stringify(r1!.targets[1]));
+  const where = (f: string): string => git(src, 'annex', 'whereis', f);
+  assert.match(where('2025/a.jpg'), /2 copies/);
+  assert.match(where('scratch/tmp.bin'), /1 copy/, 'outside the selection: not sent to the backup');
+  assert.match(git(src, 'annex', 'numcopies'), /^2/);
+  writeFileSync(join(src, '2025/b.jpg'), 'B'.repeat(100_000));
+  git(src, 'annex', 'add', '--quiet', '2025/b.jpg');
+  git(src, 'commit', '--quiet', '-m', 'more');
+  const [r2] = await syncDatasets(hostMutatingRunner(), m, { names: [], dryRun: false, now: new Date('2026-12-02T10:00:00Z') });
+  assert.equal(r2!.targets[1]!.last, '20261202T100000Z');
+  assert.match(where('2025/b.jpg'), /2 copies/);
+
+  const expect = await computeExpect(src, { exclude: ['scratch/**'], skipTopGit: true });
+  const withExpect = parseManifest(`${text}    expect: { files: ${expect.files}, bytes: ${expect.bytes}, listingSha256: ${expect.listingSha256} }\n`, 'm.yaml');
+  const to = join(dir, 'annex-back');
+  const r = await restoreDataset(hostMutatingRunner(), withExpect, { name: 'photos', to });
+  assert.deepEqual(r.verified, expect);
+  for (const f of ['2025/a.jpg', '2025/b.jpg', 'notes.txt']) assert.equal(readFileSync(join(to, f), 'utf8'), readFileSync(join(src, f), 'utf8'), `${f}: the content is there`);
+  assert.throws(() => readFileSync(join(to, 'scratch/tmp.bin')), /ENOENT/, 'the file outside the selection has no content in the backup');
 });

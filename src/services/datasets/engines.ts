@@ -2,7 +2,8 @@
 //   rsync   TARGET/NAME/<UTC time>/ trees (rsync.ts);
 //   restic  the target is a restic repository; a snapshot is `restic backup .` run in the
 //           dataset's path, tagged sysmanifest:NAME, timed with --time;
-//   borg    the target is a borg repository; an archive NAME-<UTC time> of `.` in the path.
+//   borg    the target is a borg repository; an archive NAME-<UTC time> of `.` in the path;
+//   git-annex  a bare clone at TARGET/NAME, kept with `git annex sync --content` (see gitAnnexEngine).
 // restic and borg keep their own format, deduplication and encryption; this module only runs
 // their CLIs. A target directory that exists and is empty (never an absent one: that may be a disk
 // that is not mounted, its mount point left bare) is initialised
@@ -13,7 +14,8 @@
 // for --dry-run); the snapshots it drops are forgotten (restic forget + prune, borg delete +
 // compact). Snapshot names are the UTC time, like the rsync ones: `--snapshot` takes the same form.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../../core/errors.ts';
 import type { Dataset } from '../../core/manifest/types.gen.ts';
@@ -180,8 +182,64 @@ export function borgEngine(runner: MutatingRunner, d: Dataset, repo: string): En
   };
 }
 
+/**
+ * git-annex: `path` is a git-annex repository; the target TARGET/NAME a bare clone of it made on
+ * the first run (`git init --bare` + `git annex init`), added to the source as the remote
+ * sysmanifest-<target's hash>. A run is `git annex sync --content` to that remote, with the
+ * dataset's selection as the remote's preferred content (include=/exclude= globs) and minCopies
+ * as git-annex's numcopies; git keeps the history, so there is one "snapshot": the time of the
+ * last complete sync (TARGET/NAME/sysmanifest-synced), and no retention. A restore clones the
+ * backup and gets the selected content from it (git keeps no owners, modes or times).
+ */
+export function gitAnnexEngine(runner: MutatingRunner, d: Dataset, dir: string, target: string): Engine {
+  const remote = `sysmanifest-${createHash('sha256').update(target).digest('hex').slice(0, 8)}`;
+  const stamp = join(dir, 'sysmanifest-synced');
+  const git = async (argv: readonly string[], what: string, onLine?: (l: string) => void): Promise<CommandResult> => {
+    const r = await runner.mutate(['git', ...argv], { okExitCodes: ANY_EXIT_CODE, processGroup: true, ...(onLine ? { onLine } : {}) });
+    if (r.exitCode !== 0) throw failed('git-annex', what, r);
+    return r;
+  };
+  const wanted = (): string => {
+    const glob = (g: string): string => g.replace(/\*\*\/?/g, '*').replace(/\/$/, '/*');
+    const inc = (d.include ?? []).map((g) => `include=${glob(g)}`);
+    const exc = (d.exclude ?? []).map((g) => `exclude=${glob(g)}`);
+    return [...(inc.length ? [inc.length > 1 ? `(${inc.join(' or ')})` : inc[0]!] : []), ...exc].join(' and ') || 'anything';
+  };
+  return {
+    list: async () => {
+      const name = existsSync(stamp) ? (await readFile(stamp, 'utf8')).trim() : '';
+      const time = snapshotTime(name);
+      return time ? [{ name, time, id: 'HEAD' }] : [];
+    },
+    take: async (now, onLine) => {
+      if (!existsSync(join(d.path, '.git', 'annex'))) throw new UserError('REFUSED', `${d.path} is not a git-annex repository`, { hint: 'git annex init in it, or declare the dataset with another kind' });
+      if (!existsSync(join(dir, 'config'))) {
+        await mkdir(dir, { recursive: true });
+        onLine(`making the bare git-annex repository ${dir}`);
+        await git(['init', '--bare', '--quiet', dir], `init ${dir}`);
+        await git(['-C', dir, 'annex', 'init', '--quiet', `sysmanifest backup ${target}`], `annex init ${dir}`);
+      }
+      const remotes = (await git(['-C', d.path, 'remote'], 'remote')).stdout.split('\n');
+      if (!remotes.includes(remote)) await git(['-C', d.path, 'remote', 'add', remote, dir], `remote add ${remote}`);
+      await git(['-C', d.path, 'annex', 'wanted', remote, wanted()], `wanted ${remote}`);
+      if (d.minCopies !== undefined) await git(['-C', d.path, 'annex', 'numcopies', String(d.minCopies)], 'numcopies');
+      await git(['-C', d.path, 'annex', 'sync', '--content', '--message', `sysmanifest datasets sync ${snapshotName(now)}`, remote], `sync --content ${remote}`, (l) => onLine(l.trimEnd()));
+      await writeFile(`${stamp}.tmp`, `${snapshotName(now)}\n`);
+      await rename(`${stamp}.tmp`, stamp);
+      return { snapshot: snapshotName(now), note: `synced to the git-annex remote ${remote}` };
+    },
+    remove: async () => {},
+    restore: async (_s, to, onLine) => {
+      await git(['clone', '--quiet', dir, to], `clone ${dir}`);
+      await git(['-C', to, 'annex', 'init', '--quiet'], 'annex init');
+      const selection = [...(d.include ?? []).flatMap((g) => ['--include', g.replace(/\*\*\/?/g, '*')]), ...(d.exclude ?? []).flatMap((g) => ['--exclude', g.replace(/\*\*\/?/g, '*')])];
+      await git(['-C', to, 'annex', 'get', '--from', 'origin', ...selection, '.'], 'annex get', (l) => onLine(l.trimEnd()));
+    },
+  };
+}
+
 /** The engine of a dataset on one reachable target: DIR is TARGET/NAME (rsync), ROOT the repository (restic, borg). */
-export function engineFor(runner: MutatingRunner, d: Dataset, place: { dir: string; root: string }): Engine | undefined {
+export function engineFor(runner: MutatingRunner, d: Dataset, place: { dir: string; root: string; target: string }): Engine | undefined {
   switch (d.kind) {
     case 'rsync':
       return rsyncEngine(runner, d, place.dir);
@@ -189,6 +247,8 @@ export function engineFor(runner: MutatingRunner, d: Dataset, place: { dir: stri
       return resticEngine(runner, d, place.root);
     case 'borg':
       return borgEngine(runner, d, place.root);
+    case 'git-annex':
+      return gitAnnexEngine(runner, d, place.dir, place.target);
     default:
       return undefined;
   }

@@ -124,7 +124,7 @@ export async function syncDatasets(runner: MutatingRunner, m: Manifest, o: SyncO
         reports.push({ target, state: 'unreachable', why: place.why });
         continue;
       }
-      const engine = engineFor(runner, d, place);
+      const engine = engineFor(runner, d, { ...place, target });
       if (!engine) {
         reports.push({ target, state: 'not-supported', why: `kind ${d.kind}: not synced yet (rsync, btrfs, restic and borg are)` });
         continue;
@@ -163,7 +163,7 @@ export async function syncDatasets(runner: MutatingRunner, m: Manifest, o: SyncO
         const after = await engine.list();
         let retention: Decision[] | undefined;
         const removed: string[] = [];
-        if (policy) {
+        if (policy && d.kind !== 'git-annex') {
           retention = decide(after.map((s) => ({ id: s.name, time: s.time })), policy);
           const gone = after.filter((s) => retention!.some((x) => x.id === s.name && !x.keep));
           for (const x of retention.filter((x) => !x.keep)) o.onLine?.(d.name, target, `retention: removing ${x.id} (${x.reasons.join('; ')})`);
@@ -214,7 +214,7 @@ export interface RestoreResult {
 export async function restoreDataset(runner: MutatingRunner, m: Manifest, o: RestoreOptions): Promise<RestoreResult> {
   const [d] = selected(m, [o.name]);
   const i = (m.datasets ?? []).indexOf(d!);
-  if (d!.kind === 'git-annex') throw new UserError('REFUSED', `datasets[${i}] (${d!.name}): kind git-annex cannot be restored yet (rsync, btrfs, restic and borg can)`);
+  if (d!.kind === 'git-annex' && o.snapshot !== undefined) throw new UserError('USAGE', `--snapshot: kind git-annex keeps its history in git, not in snapshots`, { hint: 'restore, then git checkout the commit you want (git annex get for its content)' });
   // TO may exist as an empty directory (a mount point of its own filesystem keeps its lost+found),
   // or hold what a restore that was cut off left in it (INSIDE_PARTIAL and what it had moved up).
   const present = existsSync(o.to) ? (statSync(o.to).isDirectory() ? await readdir(o.to) : undefined) : [];
@@ -228,7 +228,7 @@ export async function restoreDataset(runner: MutatingRunner, m: Manifest, o: Res
       tried.push(`${target}: ${place.why}`);
       continue;
     }
-    const engine = engineFor(runner, d!, place);
+    const engine = engineFor(runner, d!, { ...place, target });
     let snaps: { name: string }[];
     try {
       snaps = d!.kind === 'btrfs' ? (await listSnapshots(runner, place.dir, true)).complete : await engine!.list();
@@ -283,7 +283,8 @@ export async function restoreDataset(runner: MutatingRunner, m: Manifest, o: Res
 /** The restored tree against the manifest's `expect` (file count, bytes, listing hash). */
 async function verifyRestore(d: Dataset, result: RestoreResult): Promise<RestoreResult> {
   if (!d.expect) return result;
-  const got = await computeExpect(result.to, { ...(d.include ? { include: d.include } : {}), ...(d.exclude ? { exclude: d.exclude } : {}) });
+  // As capture computes it (providers/system/datasets/capture.ts): a git-annex repository's own .git left out.
+  const got = await computeExpect(result.to, { ...(d.include ? { include: d.include } : {}), ...(d.exclude ? { exclude: d.exclude } : {}), skipTopGit: d.kind === 'git-annex' });
   const diff = (['files', 'bytes', 'listingSha256'] as const).filter((k) => got[k] !== d.expect![k]);
   if (diff.length) throw new UserError('REFUSED', `${result.to}: restored from ${result.target} ${result.snapshot}, but it is not what the manifest expects: ${diff.map((k) => `${k} ${String(got[k])}, expected ${String(d.expect![k])}`).join('; ')}`, { hint: 'an older or newer snapshot may match (--snapshot); the files stay in place to look at' });
   return { ...result, verified: got };

@@ -5,7 +5,7 @@
 // on the live system (a backup disk mounted there, `uuid:` found by findmnt). A dataset that is
 // not `required` is deferrable: when no target is reachable the rebuild goes on, the step stays
 // outstanding in the journal, and `rebuild --stage datasets --resume` runs exactly those.
-// Datasets the rebuild cannot bring back (no targets, kind git-annex) are named as notices.
+// Datasets the rebuild cannot bring back (no targets) are named as notices.
 import type { Dataset } from '../../../core/manifest/types.gen.ts';
 import type { Step } from '../../../core/plan/types.ts';
 import type { SystemPlanContext } from '../../types.ts';
@@ -34,10 +34,10 @@ export function planDatasets(ctx: SystemPlanContext, cli: readonly string[]): St
 }
 
 export function datasetRestorable(d: Dataset): boolean {
-  return (d.targets?.length ?? 0) > 0 && d.kind !== 'git-annex';
+  return (d.targets?.length ?? 0) > 0;
 }
 
 /** What the datasets stage leaves out, for the plan's notices. */
 export function datasetNotices(datasets: readonly Dataset[]): string[] {
-  return datasets.filter((d) => !datasetRestorable(d)).map((d) => (d.targets?.length ? `dataset ${d.name}: kind ${d.kind} is not restored by a rebuild yet; bring ${d.path} back by hand` : `dataset ${d.name}: no targets declared, so no backup to restore ${d.path} from (datasets[].targets)`));
+  return datasets.filter((d) => !datasetRestorable(d)).map((d) => `dataset ${d.name}: no targets declared, so no backup to restore ${d.path} from (datasets[].targets)`);
 }
