@@ -11,6 +11,7 @@ import { median, row } from './lib/stats.ts';
 import { captureStorageOnHost } from './capture/host.ts';
 import { measureScale } from './validate/scale.ts';
 import { rebuildSystemOnHost } from './rebuild/system.ts';
+import { reportBtrfs } from './datasets/btrfs.ts';
 import { reportDatasets } from './datasets/rsync.ts';
 import { stageTimes } from './rebuild/floor.ts';
 import { ALPHA, ALPHA_KEY, original } from '../test/e2e/machines/originals.ts';
@@ -283,7 +284,10 @@ const benches: Record<string, () => Promise<void>> = {
   'capture-machine': captureMachine,
   'system-scaling': systemScaling,
   'validate-scale': validateScale,
-  datasets: async () => reportDatasets(RUNS),
+  datasets: async () => {
+    reportDatasets(RUNS);
+    reportBtrfs(RUNS);
+  },
 };
 const chosen = process.argv.slice(2);
 for (const name of chosen.length ? chosen : Object.keys(benches)) {

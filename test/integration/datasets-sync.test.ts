@@ -144,3 +144,29 @@ test('datasets sync hooks: dataset.begin, dataset.snapshot, dataset.end with the
   assert.deepEqual(calls, [`dataset.begin docs ${t1}`, `dataset.snapshot docs ${t1}`, `dataset.begin docs ${t2}`, 'dataset.end docs ']);
   assert.match(readFileSync(log, 'utf8'), /dataset\.snapshot docs \S+ \{"event":"dataset\.snapshot","dataset":"docs","target":/);
 });
+
+test('datasets sync on a manifest in a repository: the repository\'s hooks.d/ run, the status file is written, datasets status shows the last run', { skip }, () => {
+  const repo = join(dir, 'status-repo');
+  const src = join(dir, 'status-src');
+  const target = join(dir, 'status-target');
+  mkdirSync(join(repo, 'hosts/box'), { recursive: true });
+  mkdirSync(join(repo, 'hooks.d'));
+  mkdirSync(src);
+  mkdirSync(target);
+  writeFileSync(join(src, 'a.txt'), 'a');
+  execFileSync('git', ['init', '--quiet', repo]);
+  const log = join(dir, 'status-hook.log');
+  writeFileSync(join(repo, 'hooks.d/10-log'), `#!/bin/sh\necho "$1 $SYSMANIFEST_DATASET" >> ${log}\n`, { mode: 0o755 });
+  const manifest = join(repo, 'hosts/box/manifest.yaml');
+  writeFileSync(manifest, `apiVersion: sysmanifest/v1\nhost:\n  hostname: box\ndatasets:\n  - name: docs\n    path: ${src}\n    role: copy\n    kind: rsync\n    sources: [x]\n    targets: [${target}, ${join(dir, 'status-unplugged')}]\n    interval: 1h\n`);
+  const r = cli(['datasets', 'sync', '--manifest', manifest]);
+  assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+  assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['dataset.begin docs', 'dataset.snapshot docs', 'dataset.end docs']);
+  const status = JSON.parse(readFileSync(join(repo, '.git/sysmanifest/datasets.json'), 'utf8')) as { result: string; datasets: { name: string; targets: { state: string }[] }[] };
+  assert.equal(status.result, 'ok');
+  assert.deepEqual(status.datasets[0]!.targets.map((t) => t.state), ['done', 'unreachable']);
+  const s = cli(['datasets', 'status', '--manifest', manifest]);
+  assert.equal(s.status, 0, s.stderr);
+  assert.match(s.stdout, new RegExp(`${target}: not-due — the last good snapshot is younger than 1h; last good \\d{8}T\\d{6}Z`));
+  assert.match(s.stdout, /last datasets sync: \d{4}-\d\d-\d\dT[\d:.]+Z \(ok, [\d.]+ s\)/);
+});

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cli, REPO_ROOT } from '../lib/cli.ts';
@@ -71,6 +71,31 @@ describe('schedule install / show / remove', () => {
     assert.equal(existsSync(join(tmp, 'units/sysmanifest-capture.service')), false);
     assert.equal(existsSync(join(tmp, 'units/sysmanifest-capture.timer')), false);
     assert.match(cli(['schedule', 'show', ...where()]).stdout, /^no schedule installed/);
+  });
+
+  test('--datasets: a second timer (every 10 minutes) runs datasets sync on this host\'s manifest; it passes systemd-analyze verify; cron gets a second line; remove deletes all of it', { skip }, () => {
+    const repo = join(tmp, 'ds-repo');
+    const dir = join(tmp, 'ds-units');
+    const r = cli(['schedule', 'install', '--with', 'systemd', '--datasets', '--repo', repo, '--unit-dir', dir, '--cron-file', join(tmp, 'ds-cron')]);
+    assert.equal(r.status, 0, r.stderr);
+    const service = join(dir, 'sysmanifest-datasets.service');
+    const timer = join(dir, 'sysmanifest-datasets.timer');
+    const manifest = join(repo, 'hosts', hostname(), 'manifest.yaml');
+    assert.match(readFileSync(service, 'utf8'), new RegExp(`^ExecStart=${launcher.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} datasets sync --manifest ${manifest.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    assert.match(readFileSync(timer, 'utf8'), /^OnCalendar=\*:0\/10$/m);
+    const v = spawnSync('systemd-analyze', ['verify', service, timer, join(dir, 'sysmanifest-capture.service'), join(dir, 'sysmanifest-capture.timer')], { encoding: 'utf8' });
+    assert.equal(v.status, 0, v.stderr);
+    assert.equal(v.stderr, '', 'no warnings either');
+    const show = JSON.parse(cli(['schedule', 'show', '--json', '--unit-dir', dir, '--cron-file', join(tmp, 'ds-cron')]).stdout) as { files: string[]; datasets: { every: string; command: string } };
+    assert.deepEqual(show.datasets, { every: '*:0/10', command: `${launcher} datasets sync --manifest ${manifest}` });
+    assert.equal(show.files.length, 4);
+
+    const c = cli(['schedule', 'install', '--with', 'cron', '--datasets', '--repo', repo, '--unit-dir', join(tmp, 'ds-none'), '--cron-file', join(tmp, 'ds-cron')]);
+    assert.equal(c.status, 0, c.stderr);
+    assert.deepEqual(readFileSync(join(tmp, 'ds-cron'), 'utf8').split('\n').filter((l) => /^[\d*]/.test(l)), [`17 3 * * * root ${launcher} capture --commit --repo ${repo}`, `*/10 * * * * root ${launcher} datasets sync --manifest ${manifest}`]);
+    const rm = cli(['schedule', 'remove', '--unit-dir', dir, '--cron-file', join(tmp, 'ds-cron')]);
+    assert.equal(rm.status, 0, rm.stderr);
+    for (const f of [service, timer, join(tmp, 'ds-cron')]) assert.equal(existsSync(f), false, f);
   });
 
   test('a launcher that is not executable is refused', () => {

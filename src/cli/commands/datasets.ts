@@ -1,5 +1,7 @@
 // sysmanifest datasets sync|status (services/datasets/sync.ts).
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../../core/errors.ts';
@@ -8,7 +10,13 @@ import { hostMutatingRunner } from '../../core/runner/exec.ts';
 import { defaultRepo } from '../../services/capture.ts';
 import { restoreDataset, syncDatasets, type DatasetReport } from '../../services/datasets/sync.ts';
 import { discoverHooks, hookRunner } from '../../services/versioning/hooks.ts';
+import { statusDir } from '../../services/versioning/status.ts';
+import { writeFileAtomic } from '../../core/repo/files.ts';
 import { collect, type Out } from './common.ts';
+
+/** The manifest repository of REPO/hosts/HOST/manifest.yaml (its hooks.d/, its status file), if the file is in one. */
+const repoOf = (file: string): string | undefined => (basename(dirname(dirname(file))) === 'hosts' ? dirname(dirname(dirname(file))) : undefined);
+const datasetsStatusFile = (repo: string): string => join(statusDir(repo), 'datasets.json');
 
 const defaultManifest = (): string => join(defaultRepo(), 'hosts', hostname(), 'manifest.yaml');
 
@@ -52,7 +60,7 @@ export function registerDatasets(program: Command, out: Out): void {
       const file = resolve(o.manifest ?? defaultManifest());
       const m = await loadManifest(file);
       // The manifest's repository (REPO/hosts/HOST/manifest.yaml) brings its hooks.d/, as for capture.
-      const repo = basename(dirname(dirname(file))) === 'hosts' ? dirname(dirname(dirname(file))) : undefined;
+      const repo = repoOf(file);
       const runner = hostMutatingRunner();
       const hooks = hookRunner(runner, repo ? await discoverHooks(repo, o.hook.map((h) => resolve(h))) : o.hook.map((h) => resolve(h)));
       const warn = (s: string): void => {
@@ -76,8 +84,12 @@ export function registerDatasets(program: Command, out: Out): void {
           meter = true;
         }
       };
+      const startedAt = new Date();
       const reports = await syncDatasets(runner, m, { names, dryRun: o.dryRun === true, hooks, warn, ...(o.json ? {} : { onLine }) });
       clear();
+      // The status file, beside capture's (REPO/.git/sysmanifest/): what the last run did, for
+      // `datasets status` and for whatever watches the schedule.
+      if (repo && !o.dryRun && existsSync(join(repo, '.git'))) await writeFileAtomic(datasetsStatusFile(repo), `${JSON.stringify({ startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), durationMs: Date.now() - startedAt.getTime(), result: reports.some((d) => d.targets.some((t) => t.state === 'failed')) ? 'failed' : 'ok', datasets: reports.map((d) => ({ name: d.name, safeCopies: d.safeCopies, minCopies: d.minCopies, targets: d.targets.map((t) => ({ target: t.target, state: t.state, ...(t.last ? { last: t.last } : {}), ...(t.why ? { why: t.why } : {}) })) })) }, null, 2)}\n`);
       if (o.json) out(`${JSON.stringify(reports)}\n`);
       else render(out, reports, o.dryRun === true);
       const failed = reports.flatMap((d) => d.targets.filter((t) => t.state === 'failed').map((t) => `${d.name} → ${t.target}`));
@@ -102,9 +114,15 @@ export function registerDatasets(program: Command, out: Out): void {
     .option('--manifest <file>', 'the manifest (default: this host\'s in the default repository)')
     .option('--json', 'the report as JSON')
     .action(async (o: { manifest?: string; json?: boolean }) => {
-      const m = await loadManifest(o.manifest ?? defaultManifest());
+      const file = resolve(o.manifest ?? defaultManifest());
+      const m = await loadManifest(file);
       const reports = await syncDatasets(hostMutatingRunner(), m, { names: [], dryRun: true, statusOnly: true });
+      const repo = repoOf(file);
+      const last = repo ? await readFile(datasetsStatusFile(repo), 'utf8').then((t) => JSON.parse(t) as { finishedAt: string; result: string; durationMs: number }).catch(() => undefined) : undefined;
       if (o.json) out(`${JSON.stringify(reports)}\n`);
-      else render(out, reports, false);
+      else {
+        render(out, reports, false);
+        if (last) out(`last datasets sync: ${last.finishedAt} (${last.result}, ${(last.durationMs / 1000).toFixed(1)} s)\n`);
+      }
     });
 }

@@ -29,6 +29,52 @@ export interface ScheduleSpec {
   readonly repo: string;
   /** Extra capture arguments (--disk …, --wait …), appended after `capture --commit --repo REPO`. */
   readonly extraArgs?: readonly string[];
+  /**
+   * Also `datasets sync --manifest MANIFEST` every 10 minutes (its own timer, or a second cron
+   * line): only the datasets that are due (interval) and whose target is reachable run.
+   */
+  readonly datasetsManifest?: string;
+}
+
+export const DATASETS_UNIT = 'sysmanifest-datasets';
+const DATASETS_EVERY = '*:0/10';
+
+export function datasetsArgv(spec: ScheduleSpec): string[] {
+  return [resolve(spec.launcher), 'datasets', 'sync', '--manifest', resolve(spec.datasetsManifest!)];
+}
+
+export function renderDatasetsService(spec: ScheduleSpec): string {
+  return [
+    '# Written by `sysmanifest schedule install --datasets`; `sysmanifest schedule remove` deletes it.',
+    '[Unit]',
+    'Description=sysmanifest: snapshots of the manifest\'s datasets that are due',
+    'After=local-fs.target network-online.target',
+    'Wants=network-online.target',
+    '',
+    '[Service]',
+    'Type=oneshot',
+    `ExecStart=${datasetsArgv(spec).map(systemdQuote).join(' ')}`,
+    'Nice=10',
+    'IOSchedulingClass=idle',
+    '',
+  ].join('\n');
+}
+
+export function renderDatasetsTimer(): string {
+  return [
+    '# Written by `sysmanifest schedule install --datasets`; `sysmanifest schedule remove` deletes it.',
+    '[Unit]',
+    'Description=sysmanifest: datasets sync every 10 minutes (only the due datasets run)',
+    '',
+    '[Timer]',
+    `OnCalendar=${DATASETS_EVERY}`,
+    'RandomizedDelaySec=1min',
+    `Unit=${DATASETS_UNIT}.service`,
+    '',
+    '[Install]',
+    'WantedBy=timers.target',
+    '',
+  ].join('\n');
 }
 
 export function captureArgv(spec: ScheduleSpec): string[] {
@@ -93,6 +139,7 @@ export function renderCron(spec: ScheduleSpec): string {
     'SHELL=/bin/sh',
     'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     `${when} root ${captureArgv(spec).map(cronQuote).join(' ')}`,
+    ...(spec.datasetsManifest ? [`*/10 * * * * root ${datasetsArgv(spec).map(cronQuote).join(' ')}`] : []),
     '',
   ].join('\n');
 }
@@ -138,25 +185,34 @@ export async function installSchedule(runner: MutatingRunner, o: InstallOptions)
   const timer = join(dir, `${UNIT}.timer`);
   await writeFileAtomic(service, renderService(o), 0o644);
   await writeFileAtomic(timer, renderTimer(o), 0o644);
+  const files = [service, timer];
+  if (o.datasetsManifest) {
+    files.push(join(dir, `${DATASETS_UNIT}.service`), join(dir, `${DATASETS_UNIT}.timer`));
+    await writeFileAtomic(files[2]!, renderDatasetsService(o), 0o644);
+    await writeFileAtomic(files[3]!, renderDatasetsTimer(), 0o644);
+  }
   const activated: string[] = [];
   // Only the real unit directory of a running systemd is activated; a --unit-dir elsewhere
   // (a test, an image being prepared) is only written.
   if (isDefaultUnitDir(dir) && (await systemdRunning(runner))) {
-    for (const argv of [['systemctl', 'daemon-reload'], ['systemctl', 'enable', '--now', `${UNIT}.timer`]]) {
+    for (const argv of [['systemctl', 'daemon-reload'], ['systemctl', 'enable', '--now', `${UNIT}.timer`, ...(o.datasetsManifest ? [`${DATASETS_UNIT}.timer`] : [])]]) {
       await runner.mutate(argv);
       activated.push(argv.join(' '));
     }
   }
-  return { kind: 'systemd', files: [service, timer], activated };
+  return { kind: 'systemd', files, activated };
 }
 
 export async function removeSchedule(runner: MutatingRunner, loc: Partial<Locations> = {}): Promise<{ removed: string[]; deactivated: string[] }> {
   const dir = loc.unitDir ?? SYSTEM_UNIT_DIR;
   const deactivated: string[] = [];
-  const unitFiles = [join(dir, `${UNIT}.timer`), join(dir, `${UNIT}.service`)];
-  if (isDefaultUnitDir(dir) && (await systemdRunning(runner)) && (await runner.exists(unitFiles[0]!))) {
-    await runner.mutate(['systemctl', 'disable', '--now', `${UNIT}.timer`]);
-    deactivated.push(`systemctl disable --now ${UNIT}.timer`);
+  const unitFiles = [join(dir, `${UNIT}.timer`), join(dir, `${UNIT}.service`), join(dir, `${DATASETS_UNIT}.timer`), join(dir, `${DATASETS_UNIT}.service`)];
+  if (isDefaultUnitDir(dir) && (await systemdRunning(runner))) {
+    for (const [unit, file] of [[UNIT, unitFiles[0]!], [DATASETS_UNIT, unitFiles[2]!]] as const) {
+      if (!(await runner.exists(file))) continue;
+      await runner.mutate(['systemctl', 'disable', '--now', `${unit}.timer`]);
+      deactivated.push(`systemctl disable --now ${unit}.timer`);
+    }
   }
   const removed: string[] = [];
   for (const f of [...unitFiles, loc.cronFile ?? CRON_FILE]) {
@@ -177,6 +233,8 @@ export interface ScheduleState {
   readonly every?: string;
   /** ISO time of the next run when known (systemd's timer, or computed from the cron line). */
   readonly nextRun?: string;
+  /** `schedule install --datasets`: the datasets sync line and how often it runs. */
+  readonly datasets?: { readonly command: string; readonly every: string };
 }
 
 async function readOptional(path: string): Promise<string | undefined> {
@@ -219,9 +277,13 @@ export async function showSchedule(runner: ReadOnlyRunner, loc: Partial<Location
       const t = v ? new Date(v.replace(/^\w{3} /, '')) : undefined;
       if (t && !Number.isNaN(t.getTime())) nextRun = t.toISOString();
     }
+    const dsService = await readOptional(join(dir, `${DATASETS_UNIT}.service`));
+    const dsTimer = await readOptional(join(dir, `${DATASETS_UNIT}.timer`));
+    const dsCommand = /^ExecStart=(.*)$/m.exec(dsService ?? '')?.[1];
     return {
       kind: 'systemd',
-      files: [join(dir, `${UNIT}.service`), join(dir, `${UNIT}.timer`)].filter((_, i) => (i === 0 ? service : timer) !== undefined),
+      files: [[`${UNIT}.service`, service], [`${UNIT}.timer`, timer], [`${DATASETS_UNIT}.service`, dsService], [`${DATASETS_UNIT}.timer`, dsTimer]].filter(([, t]) => t !== undefined).map(([f]) => join(dir, f!)),
+      ...(dsCommand ? { datasets: { command: dsCommand, every: /^OnCalendar=(.*)$/m.exec(dsTimer ?? '')?.[1] ?? '?' } } : {}),
       ...(command ? { command } : {}),
       ...(every ? { every } : {}),
       ...(nextRun ? { nextRun } : {}),
@@ -231,12 +293,14 @@ export async function showSchedule(runner: ReadOnlyRunner, loc: Partial<Location
   const cron = await readOptional(cronFile);
   if (cron !== undefined) {
     const line = cron.split('\n').find((l) => /^\d/.test(l));
+    const ds = cron.split('\n').find((l) => l.startsWith('*/10 '));
     const next = line ? nextCron(line, now) : undefined;
     return {
       kind: 'cron',
       files: [cronFile],
       ...(line ? { command: line.replace(/^(\S+\s+){6}/, ''), every: line.split(/\s+/).slice(0, 5).join(' ') } : {}),
       ...(next ? { nextRun: next.toISOString() } : {}),
+      ...(ds ? { datasets: { command: ds.replace(/^(\S+\s+){6}/, ''), every: ds.split(/\s+/).slice(0, 5).join(' ') } } : {}),
     };
   }
   return { files: [] };
