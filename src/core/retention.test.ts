@@ -70,7 +70,7 @@ test('decide: the newest is never deleted, nor a parent an outstanding transfer 
   const s = ['2026-03-01T00:00:00Z', '2026-03-02T00:00:00Z', '2026-03-03T00:00:00Z'].map(snap);
   const d = decide(s, policy('0d'), new Map([['2026-03-01T00:00:00Z', ['uuid:1234/backups', 'ssh://nas/b']]]));
   assert.deepEqual(kept(d), ['2026-03-01T00:00:00Z', '2026-03-03T00:00:00Z']);
-  assert.deepEqual(d.find((x) => x.id === '2026-03-01T00:00:00Z')!.reasons, ['the parent an outstanding transfer to uuid:1234/backups, ssh://nas/b needs']);
+  assert.deepEqual(d.find((x) => x.id === '2026-03-01T00:00:00Z')!.reasons, ['needed by uuid:1234/backups; ssh://nas/b']);
   assert.deepEqual(decide([], policy('7d')), []);
 });
 

@@ -95,7 +95,7 @@ export interface Decision {
 
 /**
  * Which complete snapshots a policy keeps, newest first, each with its reasons. `parents` maps a
- * snapshot id to the targets whose outstanding transfer needs it as parent.
+ * snapshot id to why targets still need it (the parent of a target's next send, a snapshot not yet sent).
  */
 export function decide(snapshots: readonly Snapshot[], policy: RetentionPolicy, parents: ReadonlyMap<string, readonly string[]> = new Map()): Decision[] {
   const ids = new Set<string>();
@@ -124,7 +124,7 @@ export function decide(snapshots: readonly Snapshot[], policy: RetentionPolicy, 
       reasons.get(s.id)!.push(`${UNIT_NAME[unit]} ${taken.size}${Number.isFinite(n) ? ` of ${n}` : ''} (${b})`);
     }
   }
-  for (const [id, targets] of parents) if (reasons.has(id) && targets.length) reasons.get(id)!.push(`the parent an outstanding transfer to ${targets.join(', ')} needs`);
+  for (const [id, targets] of parents) if (reasons.has(id) && targets.length) reasons.get(id)!.push(`needed by ${targets.join('; ')}`);
   return sorted.map((s) => {
     const r = reasons.get(s.id)!;
     return r.length ? { id: s.id, time: s.time, keep: true, reasons: r } : { id: s.id, time: s.time, keep: false, reasons: ['no rule of the policy keeps it'] };

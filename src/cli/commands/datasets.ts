@@ -66,7 +66,7 @@ export function registerDatasets(program: Command, out: Out): void {
       const warn = (s: string): void => {
         process.stderr.write(`sysmanifest: ${s}\n`);
       };
-      // On a terminal, rsync's meter (bytes, %, rate, files: xfr#N, to-chk=M/T) on one rewritten line.
+      // On a terminal, the tools' meters on one rewritten line: rsync's (bytes, %, rate, files), the btrfs stream's bytes (dd), restic's and borg's.
       // (The meter's \r and erase-line go to the terminal directly: out() shows control characters as escapes.)
       const tty = process.stdout.isTTY === true && !o.json;
       let meter = false;
@@ -75,10 +75,10 @@ export function registerDatasets(program: Command, out: Out): void {
         meter = false;
       };
       const onLine = (d: string, t: string, l: string): void => {
-        if (l.startsWith('retention:') || l.startsWith('removing')) {
+        if (/^(retention:|removing|deleting|sending|snapshot |initialising|making)/.test(l)) {
           clear();
           out(`  ${d} → ${t}: ${l}\n`);
-        } else if (tty && /\d%/.test(l)) {
+        } else if (tty && (/\d%/.test(l) || /^\d+ bytes .* copied/.test(l))) {
           clear();
           out(`  ${d} → ${t}: ${l.trim().replace(/\s+/g, ' ')}`);
           meter = true;

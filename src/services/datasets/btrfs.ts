@@ -137,8 +137,8 @@ export function ledgerParents(ledger: Ledger): Map<string, string[]> {
     if (snap) out.set(snap, [...(out.get(snap) ?? []), why]);
   };
   for (const [target, e] of Object.entries(ledger.targets)) {
-    add(e.last, target);
-    add(e.outstanding?.snapshot, `${target} (outstanding)`);
+    add(e.last, `${target} (the parent of its next send)`);
+    add(e.outstanding?.snapshot, `${target} (outstanding: not sent yet)`);
   }
   return out;
 }
