@@ -26,7 +26,7 @@ export function benchBtrfs(runs: number): { sync: number[]; hand: number[]; file
     const fs = (name: string): string => {
       const file = join(dir, `${name}.img`);
       writeFileSync(file, '');
-      truncateSync(file, 2 << 30);
+      truncateSync(file, 2 * 2 ** 30);
       const dev = sh(['losetup', '--find', '--show', file]).trim();
       loops.push(dev);
       sh(['mkfs.btrfs', '-q', dev]);

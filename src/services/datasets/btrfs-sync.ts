@@ -3,11 +3,11 @@
 // parent both sides hold; then each side's retention. See btrfs.ts for the parts.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { messageWithHint } from '../../core/errors.ts';
+import { messageWithHint, UserError } from '../../core/errors.ts';
 import type { Dataset } from '../../core/manifest/types.gen.ts';
 import { decide, type Decision, type RetentionPolicy } from '../../core/retention.ts';
 import type { MutatingRunner } from '../../core/runner/types.ts';
-import { commonParent, deleteSubvolume, ledgerParents, listSnapshots, readLedger, sendReceive, snapshotDirOf, takeSnapshot, writeLedger, type BtrfsSnapshot, type Ledger, type LedgerEntry } from './btrfs.ts';
+import { commonParent, deleteSubvolume, ledgerParents, listSnapshots, readLedger, sendReceive, snapshotDirOf, subvolume, takeSnapshot, writeLedger, type BtrfsSnapshot, type Ledger, type LedgerEntry } from './btrfs.ts';
 import { snapshotTime, takeLock } from './rsync.ts';
 import type { SourceReport, TargetPlace, TargetReport } from './sync.ts';
 
@@ -81,8 +81,11 @@ export async function syncBtrfs(runner: MutatingRunner, r: BtrfsRun): Promise<{ 
     let fresh: BtrfsSnapshot | undefined;
     if (needsSnapshot) {
       const name = await takeSnapshot(runner, d.path, snapDir, now);
-      local = (await listSnapshots(runner, snapDir, false)).complete;
-      fresh = local.find((s) => s.name === name);
+      // One `subvolume show` of the new snapshot, not a listing of all of them again.
+      const info = await subvolume(runner, join(snapDir, name));
+      if (!info?.readonly) throw new UserError('COMMAND_FAILED', `${join(snapDir, name)}: btrfs made no read-only snapshot`);
+      fresh = { name, time: snapshotTime(name)!, ...info };
+      local = [...local, fresh];
       source.snapshot = name;
       r.say('(local)', `snapshot ${join(snapDir, name)}`);
     }
@@ -116,7 +119,9 @@ export async function syncBtrfs(runner: MutatingRunner, r: BtrfsRun): Promise<{ 
           r.say(t.target, parent ? `sending ${s.name} incrementally against ${parent.name}` : `sending ${s.name} in full (no common parent)`);
           const res = await sendReceive(runner, { snapDir, snapshot: s.name, ...(parent ? { parent: parent.name } : {}), to: t.dir, onLine: (l) => r.say(t.target, l) });
           sent.push({ snapshot: s.name, ...(parent ? { parent: parent.name } : {}), bytes: res.bytes });
-          t.complete = (await listSnapshots(runner, t.dir, true)).complete;
+          const got = await subvolume(runner, join(t.dir, s.name));
+          if (!got?.readonly || !got.receivedUuid) throw new UserError('COMMAND_FAILED', `${join(t.dir, s.name)}: btrfs receive ended without a complete read-only copy (the next run deletes it and sends again)`);
+          t.complete = [...t.complete, { name: s.name, time: s.time, ...got }].sort((a, b) => a.time.getTime() - b.time.getTime());
           ledger.targets[t.target] = lastEntry(local, t.complete);
           await save();
           await r.fire(t.target, 'dataset.snapshot', { snapshot: s.name, ...(parent ? { base: parent.name } : {}), bytes: res.bytes });
