@@ -10,10 +10,17 @@ cd "$(dirname "$0")/.."
 MACHINES=test/e2e/rebuild-machines.test.ts
 . bootstrap/deps.sh
 
-TEST_TOOLS="$SYSMANIFEST_CAPTURE_TOOLS $SYSMANIFEST_REBUILD_TOOLS age-keygen:age ssh-keygen:openssh-client losetup:mount partx:util-linux wipefs:util-linux mkfs.xfs:xfsprogs mkfs.btrfs:btrfs-progs mkfs.vfat:dosfstools mke2fs:e2fsprogs chattr:e2fsprogs debugfs:e2fsprogs strace:strace debootstrap:debootstrap thin_check:thin-provisioning-tools systemd-analyze:systemd pacman:pacman-package-manager makepkg:makepkg repo-add:pacman-package-manager bsdtar:libarchive-tools zstd:zstd dnf:dnf rpmbuild:rpm createrepo_c:createrepo-c flatpak:flatpak mmdebstrap:mmdebstrap gpgv:gpgv dash:dash shellcheck:shellcheck unshare:util-linux rsync:rsync restic:restic borg:borgbackup btrfs:btrfs-progs git-annex:git-annex"
+TEST_TOOLS="$SYSMANIFEST_CAPTURE_TOOLS $SYSMANIFEST_REBUILD_TOOLS age-keygen:age ssh-keygen:openssh-client losetup:mount partx:util-linux wipefs:util-linux mkfs.xfs:xfsprogs mkfs.btrfs:btrfs-progs mkfs.vfat:dosfstools mke2fs:e2fsprogs chattr:e2fsprogs debugfs:e2fsprogs strace:strace debootstrap:debootstrap thin_check:thin-provisioning-tools systemd-analyze:systemd pacman:pacman-package-manager makepkg:makepkg repo-add:pacman-package-manager bsdtar:libarchive-tools zstd:zstd dnf:dnf rpmbuild:rpm createrepo_c:createrepo-c flatpak:flatpak mmdebstrap:mmdebstrap gpgv:gpgv dash:dash shellcheck:shellcheck unshare:util-linux rsync:rsync restic:restic borg:borgbackup btrfs:btrfs-progs git-annex:git-annex sshd:openssh-server"
 if [ "$(id -u)" = 0 ]; then
+  # openssh-server is for the tests' own sshd on 127.0.0.1 (ssh:// dataset targets): its package
+  # must not start the system's sshd, so a policy-rc.d says "no" for the install when none is there.
+  policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && policy=/usr/sbin/policy-rc.d
+  fi
   # shellcheck disable=SC2046
-  apt_install $(missing_packages "$TEST_TOOLS")
+  apt_install $(missing_packages "$TEST_TOOLS") || { [ -z "$policy" ] || rm -f "$policy"; exit 1; }
+  [ -z "$policy" ] || rm -f "$policy"
   # The qemu guest: qemu, ovmf, and the Debian kernel it boots (cached in /var/tmp).
   if [ "${SYSMANIFEST_SKIP_E2E:-0}" != 1 ] && [ -x test/vm/setup.sh ]; then
     test/vm/setup.sh || echo "test/run.sh: test/vm/setup.sh failed; the e2e tier will say why it skips" >&2

@@ -7,7 +7,7 @@
 // password the target fails with what to set, and nothing else does.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -16,6 +16,7 @@ import { hostMutatingRunner } from '../../src/core/runner/exec.ts';
 import { computeExpect } from '../../src/providers/system/datasets/expect.ts';
 import { restoreDataset, syncDatasets } from '../../src/services/datasets/sync.ts';
 import { cli } from '../lib/cli.ts';
+import { datasetTree } from '../lib/dataset-tree.ts';
 import { treeView } from '../lib/tree-view.ts';
 
 const has = (p: string): boolean => spawnSync('sh', ['-c', `command -v ${p}`]).status === 0;
@@ -26,21 +27,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 process.env.RESTIC_PASSWORD = 'correct horse battery staple';
 process.env.BORG_PASSPHRASE = 'correct horse battery staple';
 
-const setXattr = (f: string, k: string, v: string): void => {
-  execFileSync('python3', ['-c', 'import os,sys; os.setxattr(sys.argv[1], sys.argv[2], sys.argv[3].encode())', f, k, v]);
-};
-
-function source(kind: string): string {
-  const s = join(dir, `${kind}-photos`);
-  mkdirSync(join(s, '2025/summer'), { recursive: true });
-  writeFileSync(join(s, '2025/summer/a.jpg'), 'A'.repeat(300_000));
-  writeFileSync(join(s, 'notes.txt'), 'first\n', { mode: 0o640 });
-  chownSync(join(s, 'notes.txt'), 1000, 1000);
-  linkSync(join(s, '2025/summer/a.jpg'), join(s, 'a-again.jpg'));
-  setXattr(join(s, 'notes.txt'), 'user.sysmanifest', 'kept');
-  utimesSync(join(s, '2025/summer'), new Date('2020-01-02T03:04:05Z'), new Date('2020-01-02T03:04:05Z'));
-  return s;
-}
+const source = (kind: string): string => datasetTree(join(dir, `${kind}-photos`), 300_000);
 
 const manifestText = (kind: string, src: string, repo: string): string => `apiVersion: sysmanifest/v1
 host:

@@ -3,8 +3,8 @@
 // owners, modes, times, hard links and xattrs kept; a run cut off midway never becomes a base and
 // the next run completes against the last complete snapshot; the run lock.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isUserError } from '../../src/core/errors.ts';
 import { hostMutatingRunner } from '../../src/core/runner/exec.ts';
 import { completeSnapshots, rsyncSnapshot, takeLock } from '../../src/services/datasets/rsync.ts';
+import { datasetTree, getXattr } from '../lib/dataset-tree.ts';
 import { treeView } from '../lib/tree-view.ts';
 
 const skip = process.getuid?.() !== 0 ? 'needs root (owners)' : spawnSync('sh', ['-c', 'command -v rsync']).status !== 0 ? 'rsync is not installed (apt-get install rsync)' : undefined;
@@ -19,23 +20,7 @@ if (skip) console.error(`!! datasets-rsync: SKIPPED: ${skip}`);
 const dir = mkdtempSync(join(tmpdir(), 'sysmanifest-ds-rsync-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const setXattr = (f: string, k: string, v: string): void => {
-  execFileSync('python3', ['-c', 'import os,sys; os.setxattr(sys.argv[1], sys.argv[2], sys.argv[3].encode())', f, k, v]);
-};
-const getXattr = (f: string, k: string): string => execFileSync('python3', ['-c', 'import os,sys; print(os.getxattr(sys.argv[1], sys.argv[2]).decode())', f, k], { encoding: 'utf8' }).trim();
-
-function source(): string {
-  const s = join(dir, 'photos');
-  mkdirSync(join(s, '2025/summer'), { recursive: true });
-  writeFileSync(join(s, '2025/summer/a.jpg'), 'A'.repeat(100_000));
-  writeFileSync(join(s, '2025/summer/b.jpg'), 'B'.repeat(50_000));
-  writeFileSync(join(s, 'notes.txt'), 'first\n', { mode: 0o640 });
-  chownSync(join(s, 'notes.txt'), 1000, 1000);
-  linkSync(join(s, '2025/summer/a.jpg'), join(s, 'a-again.jpg'));
-  setXattr(join(s, 'notes.txt'), 'user.sysmanifest', 'kept');
-  utimesSync(join(s, '2025/summer/b.jpg'), new Date('2020-01-02T03:04:05Z'), new Date('2020-01-02T03:04:05Z'));
-  return s;
-}
+const source = (): string => datasetTree(join(dir, 'photos'));
 
 test('two snapshots: the unchanged files are the same inodes, a changed file is a new one; each is the source exactly (owners, modes, times, hard links, xattrs)', { skip }, async () => {
   const src = source();
@@ -115,7 +100,7 @@ test('the run lock: a live holder refuses a second run; a lock left by a dead pr
   const target = join(dir, 'target/locked');
   mkdirSync(target, { recursive: true });
   const release = await takeLock(target);
-  await assert.rejects(takeLock(target), (e: unknown) => isUserError(e) && /another run \(pid \d+\) is writing this dataset's snapshots/.test(e.message));
+  await assert.rejects(takeLock(target), (e: unknown) => isUserError(e) && /another run \(pid \d+ on \S+\) is writing this dataset's snapshots/.test(e.message));
   await release();
   // A run killed with SIGKILL leaves its lock: a pid that no longer exists.
   const dead = spawnSync('sh', ['-c', 'echo $$']).stdout.toString().trim();
@@ -123,7 +108,7 @@ test('the run lock: a live holder refuses a second run; a lock left by a dead pr
   writeFileSync(join(target, '.sysmanifest-lock/pid'), `${dead}\n`);
   const said: string[] = [];
   const again = await takeLock(target, (s) => said.push(s));
-  assert.match(said.join('\n'), new RegExp(`left by a run that is gone \\(pid ${dead}\\); taking it over`));
+  assert.match(said.join('\n'), new RegExp(`left by a run that is gone \\(${dead}\\); taking it over`));
   await again();
   assert.ok(!existsSync(join(target, '.sysmanifest-lock')));
 });

@@ -38,6 +38,10 @@ export async function syncBtrfs(runner: MutatingRunner, r: BtrfsRun): Promise<{ 
   const reports = new Map<string, TargetReport>();
   const reachable: { target: string; dir: string; complete: BtrfsSnapshot[]; garbled: string[]; due: boolean }[] = [];
   for (const { target, place } of r.targets) {
+    if (place.reachable && place.ssh) {
+      reports.set(target, { target, state: 'not-supported', why: 'kind btrfs to an ssh:// target is not written yet (btrfs send | ssh … btrfs receive)' });
+      continue;
+    }
     if (!place.reachable) {
       const e = ledger.targets[target];
       reports.set(target, { target, state: 'unreachable', why: `${place.why}${e?.outstanding ? `; outstanding: ${e.outstanding.snapshot}` : ''}`, ...ageOf(now, e?.last) });

@@ -21,6 +21,7 @@ import { UserError } from '../../core/errors.ts';
 import type { Dataset } from '../../core/manifest/types.gen.ts';
 import { ANY_EXIT_CODE, type CommandResult, type MutatingRunner } from '../../core/runner/types.ts';
 import { completeSnapshots, rsyncSnapshot, snapshotName, snapshotTime } from './rsync.ts';
+import { localFs, sshArgv, sshProgram, type SshTarget, type TargetFs } from './target-fs.ts';
 
 export interface EngineSnapshot {
   /** The UTC time name (YYYYMMDDTHHMMSSZ): what reports and --snapshot show. */
@@ -59,37 +60,42 @@ function failed(tool: string, what: string, r: CommandResult): UserError {
   });
 }
 
-async function repoAbsent(repo: string): Promise<boolean> {
-  return !existsSync(repo) || (await readdir(repo)).length === 0;
+function mustExist(d: Dataset): void {
+  if (!existsSync(d.path)) throw new UserError('DEVICE', `${d.path}: the dataset's path does not exist`);
 }
 
-export function rsyncEngine(runner: MutatingRunner, d: Dataset, dir: string): Engine {
+async function repoAbsent(repo: string, fs: TargetFs = localFs): Promise<boolean> {
+  return !(await fs.exists(repo)) || (await fs.readdir(repo)).length === 0;
+}
+
+export function rsyncEngine(runner: MutatingRunner, d: Dataset, dir: string, fs: TargetFs = localFs): Engine {
   return {
-    list: async () => (await completeSnapshots(dir)).map((s) => ({ ...s, id: s.name })),
+    list: async () => (await completeSnapshots(dir, fs)).map((s) => ({ ...s, id: s.name })),
     take: async (now, onLine) => {
-      const r = await rsyncSnapshot(runner, { source: d.path, dir, now, onLine });
+      const r = await rsyncSnapshot(runner, { source: d.path, dir, now, onLine, fs });
       return { snapshot: r.snapshot, ...(r.base ? { base: r.base } : {}), ...(r.vanished ? { note: 'some files vanished while they were read (rsync exit 24)' } : {}) };
     },
-    remove: async (snaps) => {
-      for (const s of snaps) await rm(join(dir, s.name), { recursive: true, force: true });
-    },
+    remove: async (snaps) => fs.rmrf(snaps.map((s) => join(dir, s.name))),
     restore: async (s, to, onLine) => {
-      const r = await runner.mutate(['rsync', '-aHAX', '--numeric-ids', '--info=progress2', `${join(dir, s.name)}/`, `${to}/`], { okExitCodes: ANY_EXIT_CODE, processGroup: true, onLine: (l) => onLine(l.trimEnd()) });
-      if (r.exitCode !== 0) throw failed('rsync', `from ${join(dir, s.name)}`, r);
+      const r = await runner.mutate(['rsync', '-aHAX', '--numeric-ids', '--info=progress2', ...(fs.rsyncShell ? ['-e', fs.rsyncShell] : []), `${fs.rsyncPath(join(dir, s.name))}/`, `${to}/`], { okExitCodes: ANY_EXIT_CODE, processGroup: true, onLine: (l) => onLine(l.trimEnd()) });
+      if (r.exitCode !== 0) throw failed('rsync', `from ${fs.show(join(dir, s.name))}`, r);
     },
   };
 }
 
-export function resticEngine(runner: MutatingRunner, d: Dataset, repo: string): Engine {
+export function resticEngine(runner: MutatingRunner, d: Dataset, repo: string, fs: TargetFs = localFs, ssh?: SshTarget): Engine {
   const tag = `sysmanifest:${d.name}`;
+  // Over ssh: restic's sftp backend, through the same ssh (batch mode, SYSMANIFEST_SSH) as the rest.
+  const spec = ssh ? `sftp:${ssh.userHost}:${repo}` : repo;
+  const sftp = ssh ? ['-o', `sftp.command=${[...sshArgv(ssh), '-s', 'sftp'].join(' ')}`] : [];
   const restic = async (argv: readonly string[], what: string, o: { cwd?: string; onLine?: (l: string) => void } = {}): Promise<CommandResult> => {
-    const full = ['restic', '--repo', repo, '--no-cache', ...argv];
+    const full = ['restic', '--repo', spec, '--no-cache', ...sftp, ...argv];
     const r = await runner.mutate(o.cwd ? inDir(o.cwd, full) : ['env', 'TZ=UTC', ...full], { okExitCodes: ANY_EXIT_CODE, processGroup: true, ...(o.onLine ? { onLine: o.onLine } : {}) });
     if (r.exitCode !== 0) throw failed('restic', what, r);
     return r;
   };
   const list = async (): Promise<EngineSnapshot[]> => {
-    if (await repoAbsent(repo)) return [];
+    if (await repoAbsent(repo, fs)) return [];
     const r = await restic(['snapshots', '--json', '--tag', tag], 'snapshots');
     const all = JSON.parse(r.stdout || '[]') as { id: string; time: string }[];
     return all.map((s) => {
@@ -100,11 +106,10 @@ export function resticEngine(runner: MutatingRunner, d: Dataset, repo: string): 
   return {
     list,
     take: async (now, onLine) => {
-      if (!existsSync(d.path)) throw new UserError('DEVICE', `${d.path}: the dataset's path does not exist`);
-      if (await repoAbsent(repo)) {
-        await mkdir(repo, { recursive: true });
-        onLine(`initialising the restic repository ${repo}`);
-        await restic(['init'], `init ${repo}`);
+      mustExist(d);
+      if (await repoAbsent(repo, fs)) {
+        onLine(`initialising the restic repository ${fs.show(repo)}`);
+        await restic(['init'], `init ${fs.show(repo)}`);
       }
       const name = snapshotName(now);
       if ((await list()).some((s) => s.name === name)) throw new UserError('REFUSED', `${repo} already has a snapshot of ${d.name} at ${name}: one per second at most`, { hint: 'run it again in a second' });
@@ -134,16 +139,19 @@ export function resticEngine(runner: MutatingRunner, d: Dataset, repo: string): 
   };
 }
 
-export function borgEngine(runner: MutatingRunner, d: Dataset, repo: string): Engine {
+export function borgEngine(runner: MutatingRunner, d: Dataset, path: string, fs: TargetFs = localFs, ssh?: SshTarget): Engine {
   const prefix = `${d.name}-`;
+  // Over ssh: borg's own ssh:// URL (borg serve runs on the other host), through the same ssh.
+  const repo = ssh ? `ssh://${ssh.userHost}${ssh.port ? `:${ssh.port}` : ''}${path}` : path;
+  const rsh = ssh ? [`BORG_RSH=${sshProgram().join(' ')} -o BatchMode=yes -o ConnectTimeout=10`] : [];
   const borg = async (argv: readonly string[], what: string, o: { cwd?: string; onLine?: (l: string) => void } = {}): Promise<CommandResult> => {
-    const r = await runner.mutate(o.cwd ? inDir(o.cwd, ['borg', ...argv]) : ['env', 'TZ=UTC', 'borg', ...argv], { okExitCodes: ANY_EXIT_CODE, processGroup: true, ...(o.onLine ? { onLine: o.onLine } : {}) });
+    const r = await runner.mutate(o.cwd ? inDir(o.cwd, ['env', ...rsh, 'borg', ...argv]) : ['env', 'TZ=UTC', ...rsh, 'borg', ...argv], { okExitCodes: ANY_EXIT_CODE, processGroup: true, ...(o.onLine ? { onLine: o.onLine } : {}) });
     // borg: 1 is "warning" (a file changed or vanished while read): the archive is complete.
     if (r.exitCode !== 0 && r.exitCode !== 1) throw failed('borg', what, r);
     return r;
   };
   const list = async (): Promise<EngineSnapshot[]> => {
-    if (await repoAbsent(repo)) return [];
+    if (await repoAbsent(path, fs)) return [];
     const r = await borg(['list', '--json', '--glob-archives', `${prefix}*`, repo], 'list');
     const all = (JSON.parse(r.stdout) as { archives: { name: string }[] }).archives;
     return all.flatMap((a) => {
@@ -154,11 +162,10 @@ export function borgEngine(runner: MutatingRunner, d: Dataset, repo: string): En
   return {
     list,
     take: async (now, onLine) => {
-      if (!existsSync(d.path)) throw new UserError('DEVICE', `${d.path}: the dataset's path does not exist`);
-      if (await repoAbsent(repo)) {
+      mustExist(d);
+      if (await repoAbsent(path, fs)) {
         if (!process.env.BORG_PASSPHRASE && !process.env.BORG_PASSCOMMAND && !process.env.BORG_PASSPHRASE_FD) throw new UserError('REFUSED', `${repo}: no borg repository there yet, and no passphrase to make an encrypted one`, { hint: 'set BORG_PASSPHRASE (or BORG_PASSCOMMAND), or make the repository yourself (borg init)' });
-        await mkdir(repo, { recursive: true });
-        onLine(`initialising the borg repository ${repo} (repokey-blake2)`);
+        onLine(`initialising the borg repository ${fs.show(path)} (repokey-blake2)`);
         await borg(['init', '--encryption=repokey-blake2', repo], `init ${repo}`);
       }
       const name = snapshotName(now);
@@ -238,17 +245,17 @@ export function gitAnnexEngine(runner: MutatingRunner, d: Dataset, dir: string, 
   };
 }
 
-/** The engine of a dataset on one reachable target: DIR is TARGET/NAME (rsync), ROOT the repository (restic, borg). */
-export function engineFor(runner: MutatingRunner, d: Dataset, place: { dir: string; root: string; target: string }): Engine | undefined {
+/** The engine of a dataset on one reachable target: DIR is TARGET/NAME (rsync, git-annex), ROOT the repository (restic, borg); undefined for what is not written yet. */
+export function engineFor(runner: MutatingRunner, d: Dataset, place: { dir: string; root: string; target: string; fs: TargetFs; ssh?: SshTarget }): Engine | undefined {
   switch (d.kind) {
     case 'rsync':
-      return rsyncEngine(runner, d, place.dir);
+      return rsyncEngine(runner, d, place.dir, place.fs);
     case 'restic':
-      return resticEngine(runner, d, place.root);
+      return resticEngine(runner, d, place.root, place.fs, place.ssh);
     case 'borg':
-      return borgEngine(runner, d, place.root);
+      return borgEngine(runner, d, place.root, place.fs, place.ssh);
     case 'git-annex':
-      return gitAnnexEngine(runner, d, place.dir, place.target);
+      return place.ssh ? undefined : gitAnnexEngine(runner, d, place.dir, place.target);
     default:
       return undefined;
   }

@@ -12,7 +12,8 @@ import { messageWithHint, UserError } from '../../core/errors.ts';
 import { childInside } from '../../core/confine/index.ts';
 import type { Dataset, Manifest } from '../../core/manifest/types.gen.ts';
 import { decide, parseDuration, parsePreserve, type Decision } from '../../core/retention.ts';
-import type { MutatingRunner, ReadOnlyRunner } from '../../core/runner/types.ts';
+import { ANY_EXIT_CODE, type MutatingRunner } from '../../core/runner/types.ts';
+import { localFs, parseSshTarget, shq, sshArgv, sshFs, type SshTarget, type TargetFs } from './target-fs.ts';
 import { computeExpect } from '../../providers/system/datasets/expect.ts';
 import { snapshotTime } from './rsync.ts';
 import { syncBtrfs } from './btrfs-sync.ts';
@@ -20,12 +21,23 @@ import { engineFor, type EngineSnapshot } from './engines.ts';
 import { listSnapshots, readLedger, restoreBtrfs, snapshotDirOf, writeLedger } from './btrfs.ts';
 import type { HookRunner } from '../versioning/hooks.ts';
 
-/** dir: TARGET/NAME (rsync, btrfs); root: TARGET itself (the restic or borg repository). */
-export type TargetPlace = { readonly reachable: true; readonly dir: string; readonly root: string } | { readonly reachable: false; readonly why: string };
+/**
+ * dir: TARGET/NAME (rsync, btrfs, git-annex); root: TARGET itself (the restic or borg repository);
+ * fs: where they are (this machine, or another host over ssh).
+ */
+export type TargetPlace = { readonly reachable: true; readonly dir: string; readonly root: string; readonly fs: TargetFs; readonly ssh?: SshTarget } | { readonly reachable: false; readonly why: string };
 
-/** Where TARGET/NAME is on this machine, or why it cannot be reached now. */
-export async function placeOf(runner: ReadOnlyRunner, target: string, name: string, where: string): Promise<TargetPlace> {
-  if (target.startsWith('ssh://')) return { reachable: false, why: 'ssh:// targets are not written yet' };
+/** Where TARGET/NAME is, or why it cannot be reached now. */
+export async function placeOf(runner: MutatingRunner, target: string, name: string, where: string): Promise<TargetPlace> {
+  if (target.startsWith('ssh://')) {
+    const ssh = parseSshTarget(target);
+    if (!ssh) throw new UserError('MANIFEST_RULE', `${where}: ${target} is not ssh://[user@]host[:port]/path`);
+    // One round trip: the host answers, we may log in, and TARGET is a directory there.
+    const r = await runner.mutate([...sshArgv(ssh), `test -d ${shq(ssh.path)}`], { okExitCodes: ANY_EXIT_CODE });
+    if (r.exitCode === 255) return { reachable: false, why: `ssh to ${ssh.userHost}${ssh.port ? ` port ${ssh.port}` : ''} failed: ${r.stderr.trim().split('\n').pop() ?? 'no answer'}` };
+    if (r.exitCode !== 0) return { reachable: false, why: `${ssh.path} is not a directory on ${ssh.userHost} (a disk not mounted there?)` };
+    return { reachable: true, dir: childInside(ssh.path, name, where), root: ssh.path, fs: sshFs(runner, ssh), ssh };
+  }
   let root: string;
   if (target.startsWith('uuid:')) {
     const m = /^uuid:([0-9A-Fa-f-]{4,36})(\/.*)$/.exec(target);
@@ -38,7 +50,7 @@ export async function placeOf(runner: ReadOnlyRunner, target: string, name: stri
     root = target;
   }
   if (!existsSync(root) || !statSync(root).isDirectory()) return { reachable: false, why: `${root} is not there (a disk not mounted?)` };
-  return { reachable: true, dir: childInside(root, name, where), root };
+  return { reachable: true, dir: childInside(root, name, where), root, fs: localFs };
 }
 
 export interface TargetReport {
@@ -126,7 +138,7 @@ export async function syncDatasets(runner: MutatingRunner, m: Manifest, o: SyncO
       }
       const engine = engineFor(runner, d, { ...place, target });
       if (!engine) {
-        reports.push({ target, state: 'not-supported', why: `kind ${d.kind}: not synced yet (rsync, btrfs, restic and borg are)` });
+        reports.push({ target, state: 'not-supported', why: `kind ${d.kind} to an ssh:// target is not written yet (rsync, restic and borg go over ssh)` });
         continue;
       }
       let before: EngineSnapshot[];
@@ -229,6 +241,10 @@ export async function restoreDataset(runner: MutatingRunner, m: Manifest, o: Res
       continue;
     }
     const engine = engineFor(runner, d!, { ...place, target });
+    if (place.ssh && (d!.kind === 'btrfs' || d!.kind === 'git-annex')) {
+      tried.push(`${target}: kind ${d!.kind} from an ssh:// target is not written yet`);
+      continue;
+    }
     let snaps: { name: string }[];
     try {
       snaps = d!.kind === 'btrfs' ? (await listSnapshots(runner, place.dir, true)).complete : await engine!.list();
