@@ -19,3 +19,8 @@ export function printable(s: string, options: { lines?: boolean } = {}): string 
   // Lone surrogates only: a well-formed pair is one code point the /u flag does not match.
   return s.replace(options.lines ? UNPRINTABLE : UNPRINTABLE_NL, escape);
 }
+
+/** POSIX single quoting: any string as one shell word (a command line for sh or for ssh's remote shell). */
+export function shq(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}

@@ -7,7 +7,8 @@ import { manifestPlace } from '../cli/commands/rehearse.ts';
 import { isUserError } from '../core/errors.ts';
 import type { Manifest } from '../core/manifest/types.gen.ts';
 import type { ApplyEvent } from '../core/plan/apply.ts';
-import { MARK, parseBootConsole, rehearsalDisks, rehearsalUnit, RescueFollower, rescueScript, shq } from './rehearse.ts';
+import { shq } from '../core/text.ts';
+import { MARK, parseBootConsole, rehearsalDisks, rehearsalUnit, RescueFollower, rescueScript } from './rehearse.ts';
 
 const fixture = (name: string): string => readFileSync(fileURLToPath(new URL(`./__fixtures__/rehearse/${name}`, import.meta.url)), 'utf8');
 

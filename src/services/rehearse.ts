@@ -22,6 +22,7 @@ import type { Step } from '../core/plan/types.ts';
 import { ANY_EXIT_CODE, type MutatingRunner } from '../core/runner/types.ts';
 import { printable } from '../core/text.ts';
 import { SYSTEM_STAGES } from '../providers/types.ts';
+import { shq } from '../core/text.ts';
 
 /** The serial-console lines the rehearsal unit writes in the booted system. */
 export const MARK = 'SYSMANIFEST-REHEARSE';
@@ -44,11 +45,6 @@ export function rehearsalDisks(m: Manifest, imageDir: string): RehearsalDisk[] {
     if (d.logicalSectorSize !== 512) throw new UserError('REFUSED', `storage.disks[${i}] (${d.id}): logical sectors of ${d.logicalSectorSize} bytes; the rescue guest's virtual disks have 512-byte sectors, so its partition table cannot be rehearsed as captured`);
     return { id: d.id, sizeBytes: d.match.sizeBytes, serial: `SMREHEARSE${i}`, image: join(imageDir, `${d.id}.img`) };
   });
-}
-
-/** POSIX single quoting: any string as one shell word. */
-export function shq(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
 export interface RescueScriptOptions {

@@ -163,3 +163,16 @@ test('btrfs: datasets sync --dry-run and status through the CLI say what would h
   assert.deepEqual(readdirSync(targetDir()).sort(), before);
   assert.ok(!readFileSync(join(snapDir(), '.sysmanifest-ledger.json'), 'utf8').includes('in progress'));
 });
+
+test('btrfs: a path that is not a subvolume fails that dataset in words (what to do), exit 1, no stack trace; nothing is written to the target', { skip }, () => {
+  const plain = join(srcFs, 'plain-dir');
+  mkdirSync(plain, { recursive: true });
+  writeFileSync(join(plain, 'a'), 'a');
+  const manifest = join(lab.dir, 'plain.yaml');
+  writeFileSync(manifest, manifestText(plain).replace('name: photos', 'name: plain'));
+  const r = cli(['datasets', 'sync', '--manifest', manifest]);
+  assert.equal(r.status, 1, `${r.stdout}${r.stderr}`);
+  assert.match(r.stdout, new RegExp(`${join(backupFs, 'snaps')}: failed — ${plain}: not a btrfs subvolume, so kind btrfs cannot snapshot it \\(make it one`));
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+  assert.ok(!existsSync(join(backupFs, 'snaps/plain')), 'nothing on the target');
+});

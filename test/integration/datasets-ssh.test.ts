@@ -65,10 +65,12 @@ before(async () => {
   process.env.BORG_PASSPHRASE = 'correct horse battery staple';
 });
 
-after(() => {
+after(async () => {
   sshd?.kill('SIGTERM');
+  if (sshd && sshd.exitCode === null) await new Promise((r) => sshd!.once('exit', r));
   if (madeRunSshd) rmSync('/run/sshd', { recursive: true, force: true });
-  rmSync(dir, { recursive: true, force: true });
+  // A session's `borg serve` may still be writing its index when the client has returned: retry.
+  rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 250 });
 });
 
 const manifest = (kind: string, src: string, remote: string): string => `apiVersion: sysmanifest/v1

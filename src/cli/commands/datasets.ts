@@ -33,7 +33,7 @@ function render(out: Out, reports: readonly DatasetReport[], verbose: boolean): 
     out(`${d.name} (${d.kind}): ${d.safeCopies} of ${d.minCopies} copies${d.safeCopies < d.minCopies ? ' — NOT SAFE' : ''}\n`);
     if (d.targets.length === 0) out('  no targets declared (datasets[].targets)\n');
     if (d.source && (d.source.snapshot || d.source.retention)) {
-      out(`  local snapshots ${d.source.dir}${d.source.snapshot ? `: took ${d.source.snapshot}` : ''}\n`);
+      out(`  local snapshots ${d.source.dir}${d.source.snapshot ? `: took ${d.source.snapshot}` : ''}${d.source.note ? ` — ${d.source.note}` : ''}\n`);
       if (d.source.retention && (verbose || d.source.removed?.length)) for (const x of d.source.retention) out(`      ${x.keep ? 'keep ' : d.source.removed ? 'removed' : 'would remove'} ${x.id}: ${x.reasons.join('; ')}\n`);
     }
     for (const t of d.targets) {

@@ -57,7 +57,7 @@ export async function syncBtrfs(runner: MutatingRunner, r: BtrfsRun): Promise<{ 
     return o ? local.find((s) => s.name === o.snapshot) : undefined;
   };
   const needsSnapshot = reachable.some((t) => t.due);
-  const source: { dir: string; snapshot?: string; retention?: Decision[]; removed?: string[] } = { dir: snapDir };
+  const source: { dir: string; snapshot?: string; retention?: Decision[]; removed?: string[]; note?: string } = { dir: snapDir };
 
   if (r.statusOnly || r.dryRun) {
     for (const t of reachable) {
@@ -83,18 +83,30 @@ export async function syncBtrfs(runner: MutatingRunner, r: BtrfsRun): Promise<{ 
   const save = (): Promise<void> => writeLedger(snapDir, { format: 1, targets: ledger.targets } satisfies Ledger);
   try {
     let fresh: BtrfsSnapshot | undefined;
+    // A snapshot that cannot be taken (not a subvolume, snapshotDir on another filesystem) fails
+    // the targets that were due, in words; outstanding transfers to the others still go.
+    let snapshotError: string | undefined;
     if (needsSnapshot) {
-      const name = await takeSnapshot(runner, d.path, snapDir, now);
-      // One `subvolume show` of the new snapshot, not a listing of all of them again.
-      const info = await subvolume(runner, join(snapDir, name));
-      if (!info?.readonly) throw new UserError('COMMAND_FAILED', `${join(snapDir, name)}: btrfs made no read-only snapshot`);
-      fresh = { name, time: snapshotTime(name)!, ...info };
-      local = [...local, fresh];
-      source.snapshot = name;
-      r.say('(local)', `snapshot ${join(snapDir, name)}`);
+      try {
+        const name = await takeSnapshot(runner, d.path, snapDir, now);
+        // One `subvolume show` of the new snapshot, not a listing of all of them again.
+        const info = await subvolume(runner, join(snapDir, name));
+        if (!info?.readonly) throw new UserError('COMMAND_FAILED', `${join(snapDir, name)}: btrfs made no read-only snapshot`);
+        fresh = { name, time: snapshotTime(name)!, ...info };
+        local = [...local, fresh];
+        source.snapshot = name;
+        r.say('(local)', `snapshot ${join(snapDir, name)}`);
+      } catch (e) {
+        snapshotError = messageWithHint(e);
+      }
     }
     for (const t of reachable) {
       const before = t.complete.at(-1)?.name;
+      if (t.due && snapshotError !== undefined) {
+        reports.set(t.target, { target: t.target, state: 'failed', why: snapshotError, ...ageOf(now, before) });
+        await r.fire(t.target, 'dataset.error', { message: snapshotError });
+        continue;
+      }
       const queue = [outstandingOf(t.target), t.due ? fresh : undefined]
         .filter((s): s is BtrfsSnapshot => s !== undefined && !t.complete.some((c) => c.name === s.name))
         .filter((s, i, all) => all.findIndex((x) => x.name === s.name) === i)
@@ -141,16 +153,13 @@ export async function syncBtrfs(runner: MutatingRunner, r: BtrfsRun): Promise<{ 
       }
       let retention: Decision[] | undefined;
       const removed: string[] = [];
+      let retentionError: string | undefined;
       if (r.policy) {
         retention = decide(t.complete.map((s) => ({ id: s.name, time: s.time })), r.policy);
-        for (const x of retention.filter((x) => !x.keep)) {
-          r.say(t.target, `retention: removing ${x.id} (${x.reasons.join('; ')})`);
-          await deleteSubvolume(runner, join(t.dir, x.id));
-          removed.push(x.id);
-        }
+        retentionError = await removeAll(runner, t.dir, retention, removed, (l) => r.say(t.target, l));
       }
       const last = sent.at(-1)!;
-      reports.set(t.target, { target: t.target, state: 'done', snapshot: last.snapshot, ...(last.parent ? { base: last.parent } : {}), sent, ...ageOf(now, last.snapshot), ...(retention ? { retention, removed } : {}) });
+      reports.set(t.target, { target: t.target, state: 'done', snapshot: last.snapshot, ...(last.parent ? { base: last.parent } : {}), sent, ...ageOf(now, last.snapshot), ...(retention ? { retention, removed } : {}), ...(retentionError ? { why: retentionError } : {}) });
     }
     // A target that was not reached this run is owed the new snapshot (a newer one supersedes an
     // older outstanding one: it carries every change since their common parent).
@@ -165,16 +174,27 @@ export async function syncBtrfs(runner: MutatingRunner, r: BtrfsRun): Promise<{ 
     if (r.policy) {
       source.retention = decide(local.map((s) => ({ id: s.name, time: s.time })), r.policy, ledgerParents({ format: 1, targets: ledger.targets }));
       source.removed = [];
-      for (const x of source.retention.filter((x) => !x.keep)) {
-        r.say('(local)', `retention: removing ${x.id} (${x.reasons.join('; ')})`);
-        await deleteSubvolume(runner, join(snapDir, x.id));
-        source.removed.push(x.id);
-      }
+      const error = await removeAll(runner, snapDir, source.retention, source.removed, (l) => r.say('(local)', l));
+      if (error) source.note = error;
     }
   } finally {
     await release();
   }
   return { targets: r.targets.map((t) => reports.get(t.target)!), source };
+}
+
+/** Deletes the snapshots in DIR a retention does not keep; a deletion that fails stops it and is returned in words (the snapshots stay: nothing is lost). */
+async function removeAll(runner: MutatingRunner, dir: string, decisions: readonly Decision[], removed: string[], say: (l: string) => void): Promise<string | undefined> {
+  for (const x of decisions.filter((x) => !x.keep)) {
+    say(`retention: removing ${x.id} (${x.reasons.join('; ')})`);
+    try {
+      await deleteSubvolume(runner, join(dir, x.id));
+    } catch (e) {
+      return `retention stopped: ${messageWithHint(e)}`;
+    }
+    removed.push(x.id);
+  }
+  return undefined;
 }
 
 /** The ledger's view of a reachable target: the newest local snapshot it holds. */

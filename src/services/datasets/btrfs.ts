@@ -16,9 +16,10 @@
 //     snapshot the ledger names: the last common parent of every target, reachable or not, and
 //     every outstanding snapshot.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rmdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../../core/errors.ts';
+import { writeFileAtomic } from '../../core/repo/files.ts';
 import { ANY_EXIT_CODE, type MutatingRunner, type ReadOnlyRunner } from '../../core/runner/types.ts';
 import { snapshotName, snapshotTime } from './rsync.ts';
 
@@ -125,9 +126,7 @@ export async function readLedger(snapDir: string): Promise<Ledger> {
 }
 
 export async function writeLedger(snapDir: string, ledger: Ledger): Promise<void> {
-  const file = join(snapDir, LEDGER);
-  await writeFile(`${file}.tmp`, `${JSON.stringify(ledger, null, 2)}\n`);
-  await rename(`${file}.tmp`, file);
+  await writeFileAtomic(join(snapDir, LEDGER), `${JSON.stringify(ledger, null, 2)}\n`);
 }
 
 /** The snapshots a local retention must keep, each with the targets that need it. */

@@ -15,9 +15,10 @@
 // compact). Snapshot names are the UTC time, like the rsync ones: `--snapshot` takes the same form.
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../../core/errors.ts';
+import { writeFileAtomic } from '../../core/repo/files.ts';
 import type { Dataset } from '../../core/manifest/types.gen.ts';
 import { ANY_EXIT_CODE, type CommandResult, type MutatingRunner } from '../../core/runner/types.ts';
 import { completeSnapshots, rsyncSnapshot, snapshotName, snapshotTime } from './rsync.ts';
@@ -231,8 +232,7 @@ export function gitAnnexEngine(runner: MutatingRunner, d: Dataset, dir: string, 
       await git(['-C', d.path, 'annex', 'wanted', remote, wanted()], `wanted ${remote}`);
       if (d.minCopies !== undefined) await git(['-C', d.path, 'annex', 'numcopies', String(d.minCopies)], 'numcopies');
       await git(['-C', d.path, 'annex', 'sync', '--content', '--message', `sysmanifest datasets sync ${snapshotName(now)}`, remote], `sync --content ${remote}`, (l) => onLine(l.trimEnd()));
-      await writeFile(`${stamp}.tmp`, `${snapshotName(now)}\n`);
-      await rename(`${stamp}.tmp`, stamp);
+      await writeFileAtomic(stamp, `${snapshotName(now)}\n`);
       return { snapshot: snapshotName(now), note: `synced to the git-annex remote ${remote}` };
     },
     remove: async () => {},

@@ -1,10 +1,11 @@
 // `datasets sync` and `datasets status` (issue 14), over the manifest's declarations.
 // A target that cannot be reached (a path that is not there, a filesystem UUID that is not
-// mounted) is skipped and reported; it never fails the others. Only datasets that are due run:
-// the last complete snapshot on a target older than the interval (or no interval). After a
-// snapshot, the target's retention is applied (core/retention.ts); --dry-run only says what
-// would be done and why. Kinds rsync (rsync.ts) and btrfs (btrfs-sync.ts); the others, and ssh://
-// targets, are named as not done yet.
+// mounted, a host that does not answer) is skipped and reported; it never fails the others. Only
+// datasets that are due run: the last complete snapshot on a target older than the interval (or
+// no interval). After a snapshot, the target's retention is applied (core/retention.ts);
+// --dry-run only says what would be done and why. Kind btrfs is btrfs-sync.ts (one local
+// snapshot sent to every target); rsync, restic, borg and git-annex are engines.ts, one target
+// at a time; targets here or over ssh (target-fs.ts).
 import { existsSync, statSync } from 'node:fs';
 import { chmod, chown, lstat, mkdir, readdir, rename, rm, rmdir, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -13,7 +14,8 @@ import { childInside } from '../../core/confine/index.ts';
 import type { Dataset, Manifest } from '../../core/manifest/types.gen.ts';
 import { decide, parseDuration, parsePreserve, type Decision } from '../../core/retention.ts';
 import { ANY_EXIT_CODE, type MutatingRunner } from '../../core/runner/types.ts';
-import { localFs, parseSshTarget, shq, sshArgv, sshFs, type SshTarget, type TargetFs } from './target-fs.ts';
+import { shq } from '../../core/text.ts';
+import { localFs, parseSshTarget, sshArgv, sshFs, type SshTarget, type TargetFs } from './target-fs.ts';
 import { computeExpect } from '../../providers/system/datasets/expect.ts';
 import { snapshotTime } from './rsync.ts';
 import { syncBtrfs } from './btrfs-sync.ts';
@@ -65,9 +67,9 @@ export interface TargetReport {
   /** Retention: every complete snapshot's decision (kept or removed / would be removed) and why. */
   readonly retention?: readonly Decision[];
   readonly removed?: readonly string[];
-  /** btrfs: what this run sent (an outstanding snapshot first), each with its parent and the stream's bytes. */
   /** restic, borg: what the snapshot added to the repository (after deduplication). */
   readonly addedBytes?: number;
+  /** btrfs: what this run sent (an outstanding snapshot first), each with its parent and the stream's bytes. */
   readonly sent?: readonly { readonly snapshot: string; readonly parent?: string; readonly bytes: number }[];
 }
 
@@ -77,6 +79,8 @@ export interface SourceReport {
   readonly snapshot?: string;
   readonly retention?: readonly Decision[];
   readonly removed?: readonly string[];
+  /** What went wrong with the local retention (the snapshots it could not delete stay). */
+  readonly note?: string;
 }
 
 export interface DatasetReport {
@@ -145,7 +149,7 @@ export async function syncDatasets(runner: MutatingRunner, m: Manifest, o: SyncO
       try {
         before = await engine.list();
       } catch (e) {
-        reports.push({ target, state: 'failed', why: (e as Error).message });
+        reports.push({ target, state: 'failed', why: messageWithHint(e) });
         continue;
       }
       const last = before.at(-1);
@@ -219,9 +223,10 @@ export interface RestoreResult {
 }
 
 /**
- * A dataset back from the first reachable target that holds the snapshot: copied into TO.partial
- * and renamed to TO when complete; then checked against the manifest's `expect` (file count,
- * bytes, listing hash). Owners, modes, times, hard links and xattrs come back as they were.
+ * A dataset back from the first reachable target that holds the snapshot, written beside or
+ * inside TO and put in place only when complete (see below; btrfs: a subvolume made at TO), then
+ * checked against the manifest's `expect` (file count, bytes, listing hash). Owners, modes,
+ * times, hard links and xattrs come back as they were (git-annex: content only).
  */
 export async function restoreDataset(runner: MutatingRunner, m: Manifest, o: RestoreOptions): Promise<RestoreResult> {
   const [d] = selected(m, [o.name]);

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { UserError } from '../../core/errors.ts';
+import { shq } from '../../core/text.ts';
 import { ANY_EXIT_CODE, type MutatingRunner } from '../../core/runner/types.ts';
 
 export interface SshTarget {
@@ -24,9 +25,6 @@ export function parseSshTarget(target: string): SshTarget | undefined {
   if (!m) return undefined;
   return { userHost: m[1]!, ...(m[2] ? { port: m[2] } : {}), path: m[3]! };
 }
-
-/** POSIX sh quoting of one word. */
-export const shq = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /**
  * The ssh program and its own options: SYSMANIFEST_SSH when set (as GIT_SSH_COMMAND, words split
