@@ -2,8 +2,10 @@
 // changed on one side only, and those must not cost a parse or a diff.
 import { formatFor, type MergeFormat } from './format.ts';
 import { mergeJson } from './json.ts';
+import { mergeGitconfig, mergeIni, mergeToml } from './keymerge.ts';
 import { DEFAULT_LABELS, mergeLines } from './lines.ts';
 import type { Structured } from './structured.ts';
+import { mergeYaml } from './yaml.ts';
 
 export interface MergeInput {
   base: string;
@@ -28,6 +30,10 @@ type Merger = (base: string, ours: string, theirs: string) => Structured;
 
 const MERGERS: Partial<Record<MergeFormat, Merger>> = {
   json: mergeJson,
+  ini: mergeIni,
+  gitconfig: mergeGitconfig,
+  toml: mergeToml,
+  yaml: mergeYaml,
 };
 
 export function mergeFile(input: MergeInput): MergeResult {
