@@ -6,6 +6,13 @@ import { type Block, type KeyFile } from './keyfile.ts';
 import { eolOf } from './lines.ts';
 import type { Edit } from './tree.ts';
 
+/** The first of the comment lines directly above line `n` (n itself when there are none). */
+function lead(kf: KeyFile, n: number): number {
+  let i = n;
+  while (i > 0 && /^\s*[#;]/.test(kf.lines[i - 1]!)) i--;
+  return i;
+}
+
 /** The merged text, or undefined when an edit is of a shape the line model cannot write. */
 export function spliceEdits(theirsText: string, theirs: KeyFile, ours: KeyFile, edits: readonly Edit[]): string | undefined {
   const eol = eolOf(theirsText);
@@ -32,12 +39,16 @@ export function spliceEdits(theirsText: string, theirs: KeyFile, ours: KeyFile, 
       }
       if (tb.length) return undefined; // a set of a whole existing section: never produced by mergeTrees
       const ob = blocksOf(ours, id);
-      const lines = ob.flatMap((b) => (b.header >= 0 ? copy(b.header, b.end) : copy(b.entries[0]!.start, b.entries.at(-1)!.end)));
+      // A new section comes with the comment lines right above its header (what it is for).
+      const lines = ob.flatMap((b) => (b.header >= 0 ? copy(lead(ours, b.header), b.end) : copy(b.entries[0]!.start, b.entries.at(-1)!.end)));
       if (id === '') {
         insert(-1, lines); // keys before the first header must stay before it
       } else {
+        // Separate it by a blank line when theirs separates its sections so (desktop files,
+        // TOML), not in a file written by `git config`, which never does.
+        const spaced = theirs.blocks.some((b) => b.header > 0 && theirs.lines[lead(theirs, b.header) - 1]?.trim() === '');
         const last = theirs.lines.at(-1);
-        const gap = last !== undefined && last.trim() !== '' ? [eol] : [];
+        const gap = spaced && last !== undefined && last.trim() !== '' ? [eol] : [];
         insert(theirs.lines.length - 1, [...gap, ...lines]);
       }
       continue;
