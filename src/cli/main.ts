@@ -6,6 +6,7 @@ import { registerCapture } from './commands/capture.ts';
 import { registerDatasets } from './commands/datasets.ts';
 import type { Out } from './commands/common.ts';
 import { registerDiff } from './commands/diff.ts';
+import { registerMergeFile } from './commands/merge-file.ts';
 import { registerSchedule } from './commands/schedule.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerInventory } from './commands/inventory.ts';
@@ -41,6 +42,7 @@ export function buildProgram(out: Out = (s) => process.stdout.write(printable(s,
   registerMedium(program, out);
   registerRehearse(program, out);
   registerDatasets(program, out);
+  registerMergeFile(program, out);
   // commander exits through exitOverride only for the program itself; subcommands inherit it here.
   for (const c of program.commands) c.exitOverride();
   return program;

@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'DEVICE'
   | 'REPO'
   | 'REFUSED'
-  | 'PARSE';
+  | 'PARSE'
+  | 'MERGE_CONFLICT';
 
 export class UserError extends Error {
   readonly code: ErrorCode;

@@ -1,0 +1,43 @@
+// JSON and JSONC (VS Code's settings.json: comments, trailing commas). jsonc-parser's modify()
+// computes a minimal text edit for one property path and leaves everything else — comments,
+// key order, indentation — as theirs wrote it.
+import { applyEdits, modify, parse, type FormattingOptions, type ParseError } from 'jsonc-parser';
+import { eolOf } from './lines.ts';
+import { applyToTree, deepEqual, mergeTrees } from './tree.ts';
+import type { Structured } from './structured.ts';
+
+const PARSE_OPTIONS = { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false };
+
+function parseJsonc(text: string): { ok: true; value: unknown } | { ok: false } {
+  const errors: ParseError[] = [];
+  const value: unknown = parse(text, errors, PARSE_OPTIONS);
+  return errors.length === 0 ? { ok: true, value } : { ok: false };
+}
+
+/** Indentation as theirs has it: the first indented line decides tabs or how many spaces. */
+function formatting(text: string): FormattingOptions {
+  const m = /^([ \t]+)\S/m.exec(text);
+  const indent = m?.[1] ?? '  ';
+  return indent.startsWith('\t') ? { insertSpaces: false, tabSize: 1, eol: eolOf(text) } : { insertSpaces: true, tabSize: indent.length, eol: eolOf(text) };
+}
+
+export function mergeJson(base: string, ours: string, theirs: string): Structured {
+  const b = parseJsonc(base);
+  const o = parseJsonc(ours);
+  const t = parseJsonc(theirs);
+  if (!b.ok || !o.ok || !t.ok) return { kind: 'unparsable' };
+  const edits = mergeTrees(b.value, o.value, t.value);
+  if (edits === undefined) return { kind: 'conflict' };
+  // modify() cannot replace the root value or write into a non-object: leave those to diff3.
+  if (edits.some((e) => e.path.length === 0)) return { kind: 'conflict' };
+  const options = { formattingOptions: formatting(theirs) };
+  let text = theirs;
+  for (const e of edits) {
+    // Keys are strings here; modify() takes numbers as array indices, which we never produce.
+    text = applyEdits(text, modify(text, [...e.path], e.kind === 'set' ? e.value : undefined, options));
+  }
+  // What we wrote must read back as the merged tree; anything else is a bug we do not ship.
+  const check = parseJsonc(text);
+  if (!check.ok || !deepEqual(check.value, applyToTree(t.value, edits))) return { kind: 'unparsable' };
+  return { kind: 'merged', text };
+}

@@ -1,0 +1,3 @@
+// What a structured merger answers: a merged text, a key-level conflict (show diff3 markers), or
+// "this format's grammar does not apply to these files" (also diff3, but no conflict implied).
+export type Structured = { readonly kind: 'merged'; readonly text: string } | { readonly kind: 'conflict' } | { readonly kind: 'unparsable' };

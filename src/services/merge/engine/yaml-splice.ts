@@ -1,0 +1,75 @@
+// Ours' YAML edits written straight into theirs' text, using the source ranges the parser
+// keeps on every node: a changed scalar or flow collection is replaced in place, a deleted key
+// loses its lines, a new key is copied from ours after the last key of its map. Everything else
+// in theirs stays byte for byte. Edits of another shape (a block sequence that changed, a key
+// at another indentation) are not attempted: the caller then goes through the Document API.
+import { isCollection, isMap, isScalar, type Document, type Node, type Pair } from 'yaml';
+import type { Edit } from './tree.ts';
+
+type Cut = { from: number; to: number; text: string };
+
+const inline = (n: unknown): n is Node =>
+  (isScalar(n) && n.type !== 'BLOCK_LITERAL' && n.type !== 'BLOCK_FOLDED') || (isCollection(n) && n.flow === true);
+
+const lineStart = (s: string, at: number): number => s.lastIndexOf('\n', at - 1) + 1;
+const lineEnd = (s: string, at: number): number => {
+  const nl = s.indexOf('\n', at);
+  return nl < 0 ? s.length : nl + 1;
+};
+/** Where a pair's text ends: the end of its value (or of its key when the value is empty). */
+const pairEnd = (p: Pair): number | undefined => ((p.value as Node | null)?.range ?? (p.key as Node).range)?.[1];
+
+function pairIn(map: unknown, key: string): Pair | undefined {
+  if (!isMap(map)) return undefined;
+  return map.items.find((p) => isScalar(p.key) && p.key.value === key);
+}
+
+export function spliceYaml(theirs: string, t: Document, ours: string, o: Document, edits: readonly Edit[]): string | undefined {
+  const cuts: Cut[] = [];
+  for (const e of edits) {
+    const parentPath = e.path.slice(0, -1);
+    const key = e.path.at(-1)!;
+    const tParent = parentPath.length ? t.getIn(parentPath, true) : t.contents;
+    const tPair = pairIn(tParent, key);
+    if (!isMap(tParent) || tParent.flow) return undefined;
+    if (e.kind === 'delete') {
+      const end = tPair && pairEnd(tPair);
+      const start = tPair && (tPair.key as Node).range?.[0];
+      if (start === undefined || end === undefined || theirs.slice(lineStart(theirs, start), start).trim() !== '') return undefined;
+      cuts.push({ from: lineStart(theirs, start), to: lineEnd(theirs, end - 1), text: '' });
+      continue;
+    }
+    const oParent = parentPath.length ? o.getIn(parentPath, true) : o.contents;
+    const oPair = pairIn(oParent, key);
+    if (!oPair) return undefined;
+    if (tPair) {
+      const there = tPair.value;
+      const mine = oPair.value;
+      if (!inline(there) || !inline(mine) || !there.range || !mine.range) return undefined;
+      cuts.push({ from: there.range[0], to: there.range[1], text: ours.slice(mine.range[0], mine.range[1]) });
+      continue;
+    }
+    // A new key: ours' lines for it, after theirs' last key of the same map, if both sit at the same column.
+    const last = tParent.items.at(-1);
+    const oStart = (oPair.key as Node).range?.[0];
+    const oEnd = pairEnd(oPair);
+    const lastStart = last && (last.key as Node).range?.[0];
+    const lastEnd = last && pairEnd(last);
+    if (oStart === undefined || oEnd === undefined || lastStart === undefined || lastEnd === undefined) return undefined;
+    const col = oStart - lineStart(ours, oStart);
+    if (col !== lastStart - lineStart(theirs, lastStart) || ours.slice(lineStart(ours, oStart), oStart).trim() !== '') return undefined;
+    let text = ours.slice(lineStart(ours, oStart), lineEnd(ours, oEnd - 1));
+    if (!text.endsWith('\n')) text += '\n';
+    const at = lineEnd(theirs, lastEnd - 1);
+    cuts.push({ from: at, to: at, text: at === theirs.length && !theirs.endsWith('\n') ? `\n${text}` : text });
+  }
+  cuts.sort((a, b) => b.from - a.from || b.to - a.to);
+  let out = theirs;
+  let floor = Infinity;
+  for (const c of cuts) {
+    if (c.to > floor) return undefined; // two edits on overlapping text: not ours to sort out
+    out = out.slice(0, c.from) + c.text + out.slice(c.to);
+    floor = c.from;
+  }
+  return out;
+}
