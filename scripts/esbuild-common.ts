@@ -14,5 +14,8 @@ export const COMMON: BuildOptions = {
   external: ['react-devtools-core'],
   // CommonJS dependencies (commander, simple-git…) call require() for Node's own modules.
   banner: { js: "import { createRequire as __smRequire } from 'node:module'; const require = __smRequire(import.meta.url);" },
+  // A package's ES module build first: jsonc-parser's "main" is a UMD wrapper whose require()s
+  // of its own files esbuild cannot follow (they fail at run time as "Cannot find module").
+  mainFields: ['module', 'main'],
   logLevel: 'warning',
 };

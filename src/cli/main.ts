@@ -11,6 +11,7 @@ import { registerSchedule } from './commands/schedule.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerInventory } from './commands/inventory.ts';
 import { registerInternal } from './commands/internal.ts';
+import { registerMerge } from './commands/merge.ts';
 import { registerMirror } from './commands/mirror.ts';
 import { registerLive, registerMedium } from './commands/live.ts';
 import { installSignalHandlers } from './interrupt.ts';
@@ -42,6 +43,7 @@ export function buildProgram(out: Out = (s) => process.stdout.write(printable(s,
   registerMedium(program, out);
   registerRehearse(program, out);
   registerDatasets(program, out);
+  registerMerge(program, out);
   registerMergeFile(program, out);
   // commander exits through exitOverride only for the program itself; subcommands inherit it here.
   for (const c of program.commands) c.exitOverride();

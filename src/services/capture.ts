@@ -202,6 +202,8 @@ export async function captureToRepo(runner: ReadOnlyRunner, options: CaptureToRe
     const { datasets } = await captureDatasets(previous.datasets, { root: options.root });
     manifest = { ...manifest, datasets };
   }
+  // The merge settings are the user's too: kept as written.
+  if (previous?.merge) manifest = { ...manifest, merge: previous.merge };
   assertValid(manifest);
   // Before the manifest: a failed archive leaves the repository as it was.
   const secrets = options.secretsOut ? await writeSecretsArchive({ root: options.root, manifest, hostDir, out: options.secretsOut }) : undefined;

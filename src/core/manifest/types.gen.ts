@@ -77,6 +77,7 @@ export interface Manifest {
   users?: Accounts;
   repos?: Repos;
   datasets?: Dataset[];
+  merge?: MergeSettings;
 }
 export interface Host {
   /**
@@ -1844,4 +1845,26 @@ export interface DatasetExpect {
    * sha256 of the listing: one line per selected file or symlink, sorted by path bytes: JSON-quoted relative path, a space, then the size (files) or `-> ` + JSON-quoted target (other symlinks), then a newline. Modification times are NOT part of it: git-annex checkouts and some restores do not keep them.
    */
   listingSha256: string;
+}
+/**
+ * Written by the user, kept by capture as written: how `sysmanifest merge home|etc` treats this host's files after a clean reinstall. The defaults already skip caches, thumbnails, trash, browser caches, lock files, sockets and volatile state (XDG-aware); these lists add to them.
+ */
+export interface MergeSettings {
+  /**
+   * More paths never brought back by a merge, as globs (the /etc exclude syntax: *, ?, [abc], **, a trailing / for a directory and all below it).
+   */
+  clutter?: {
+    /**
+     * Globs relative to each user's home (.config/foo/, .local/share/bar/*.db).
+     *
+     * @maxItems 1000
+     */
+    home?: string[];
+    /**
+     * Globs relative to /etc (a leading /etc/ is accepted).
+     *
+     * @maxItems 1000
+     */
+    etc?: string[];
+  };
 }

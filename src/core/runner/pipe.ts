@@ -57,3 +57,17 @@ export function pipeRun(argv: readonly string[], input: Uint8Array | undefined, 
     }
   });
 }
+
+/**
+ * A program the user works in (an editor on a conflict), on this terminal: stdin, stdout and
+ * stderr are the user's. Resolves with its exit status.
+ */
+export function interactive(argv: readonly string[]): Promise<number> {
+  const [program, ...args] = argv;
+  if (program === undefined) throw new Error('interactive: empty argv');
+  return new Promise((resolve, reject) => {
+    const child = spawn(program, args, { stdio: 'inherit' });
+    child.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? toolMissing(program) : e));
+    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}
