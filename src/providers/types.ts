@@ -75,6 +75,12 @@ export interface SystemPlanContext {
   readonly inputs: Readonly<Partial<Record<'secrets' | 'identity' | 'dotfiles', string>>>;
   /** --new-identities: the old and new storage identities (the etc stage rewrites /etc's references). */
   readonly identities?: IdentityMap;
+  /**
+   * --release NAME: the manifest above is already retargeted to NAME; the etc and homes stages
+   * merge (sysmanifest merge) instead of checking the captured files out. `manifestFile`: the
+   * captured manifest the merges read.
+   */
+  readonly release?: { readonly from: string; readonly to: string; readonly manifestFile: string };
 }
 
 export interface SystemProvider {

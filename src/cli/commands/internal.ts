@@ -29,7 +29,7 @@ export function registerInternal(program: Command, out: Out): void {
     .action(async (o: { target: string; strict?: boolean }) => {
       const spec = parseSpec(await text(process.stdin));
       const r = await aptApply(nestedRunner(hostMutatingRunner()), o.target, spec, o.strict === true, passOn);
-      out(`installed ${r.installed} manual package(s); ${r.autoMarked} marked auto; ${r.held.length} held${r.missing.length ? `; NOT AVAILABLE in the mirror: ${r.missing.join(' ')}` : ''}\n`);
+      out(`installed ${r.installed} manual package(s); ${r.autoMarked} marked auto; ${r.held.length} held${r.missing.length ? `; NOT AVAILABLE in the mirror: ${r.missing.join(' ')}` : ''}${r.renamed.length ? `; renamed in this release: ${r.renamed.map((x) => `${x.from} → ${x.to}`).join(', ')}` : ''}\n`);
     });
   internal
     .command('etc-apply')

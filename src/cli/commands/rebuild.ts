@@ -113,7 +113,8 @@ export function registerRebuild(program: Command, out: Out): void {
     .option('--cache <dir>', 'as for rebuild', DEFAULT_CACHE)
     .option('--dotfiles-from <dir>', 'as for rebuild')
     .option('--no-nvram', 'as for rebuild')
-    .action(async (file: string, o: PlanFlags & { stage?: string; mirror: string[]; cache: string; dotfilesFrom?: string; nvram?: boolean }) => {
+    .option('--release <name>', 'as for rebuild')
+    .action(async (file: string, o: PlanFlags & { stage?: string; mirror: string[]; cache: string; dotfilesFrom?: string; nvram?: boolean; release?: string }) => {
       const runner = hostReadOnlyRunner();
       const stages = parseStages(o.stage ?? 'storage');
       const storage = { maps: o.map.map(parseMapOption), wipe: o.wipe, grow: o.grow, target: o.target };
@@ -126,7 +127,7 @@ export function registerRebuild(program: Command, out: Out): void {
         const disks = stages.includes('boot') ? await rebuiltDisks(runner, file, manifest, storage) : {};
         plan = { version: PLAN_VERSION, manifestSha256: createHash('sha256').update(text).digest('hex'), host: manifest.host.hostname, disks, wipe: [], steps: [], target: o.target };
       }
-      plan = await systemPlan(runner, manifest, file, plan, { stages, mirrors: o.mirror, cacheDir: o.cache, strict: false, noNvram: o.nvram === false, inputs: o.dotfilesFrom ? { dotfiles: resolve(o.dotfilesFrom) } : {} });
+      plan = await systemPlan(runner, manifest, file, plan, { stages, mirrors: o.mirror, cacheDir: o.cache, strict: false, noNvram: o.nvram === false, inputs: o.dotfilesFrom ? { dotfiles: resolve(o.dotfilesFrom) } : {}, ...(o.release ? { release: o.release } : {}) });
       out(o.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
     });
 
@@ -143,12 +144,13 @@ export function registerRebuild(program: Command, out: Out): void {
     .option('--key-file <file>', 'read the LUKS passphrase from this file (its exact bytes) instead of asking')
     .option('--no-nvram', 'write no EFI boot entry into this machine\'s firmware (rebuilding disks for another machine; they boot through \\EFI\\BOOT\\BOOTX64.EFI)')
     .option('--new-identities', 'a clone for a second machine: every filesystem, partition, table, md array, LUKS container and LVM PV/VG/LV gets a fresh UUID, and /etc\'s references (fstab, crypttab, mdadm.conf, resume …) are rewritten; the map is kept in --state DIR/identities.json')
+    .option('--release <name>', 'rebuild onto a newer Debian release (e.g. trixie): the captured package set from it (renamed and gone packages reported), then /etc and homes three-way merged onto its defaults (sysmanifest merge) instead of checked out as they were')
     .option('--yes', 'do not ask for confirmation')
     .option('--resume', 'continue an interrupted rebuild after its last completed step')
     .option('--state <dir>', 'where the plan and the journal are kept', DEFAULT_STATE_DIR)
     .option('--json', 'progress as JSON lines')
     .option('--log-commands <file>', 'write every command the rebuild runs to FILE, one JSON line each: argv, start and duration in ms, exit code (never stdin)')
-    .action(async (file: string, o: PlanFlags & { stage?: string; mirror: string[]; cache: string; strict?: boolean; dotfilesFrom?: string; secrets?: string; identity?: string; keyFile?: string; nvram?: boolean; newIdentities?: boolean; yes?: boolean; resume?: boolean; state: string; logCommands?: string }) => {
+    .action(async (file: string, o: PlanFlags & { stage?: string; mirror: string[]; cache: string; strict?: boolean; dotfilesFrom?: string; secrets?: string; identity?: string; keyFile?: string; nvram?: boolean; newIdentities?: boolean; release?: string; yes?: boolean; resume?: boolean; state: string; logCommands?: string }) => {
       const stages = parseStages(o.stage);
       setInterruptHint(`the journal in ${o.state} says which steps finished: continue with sysmanifest rebuild ${file}${o.stage ? ` --stage ${o.stage}` : ''} --resume (with the same --map/--wipe/--grow/--mirror)`);
       // The internal commands the rebuild runs log what they run into the same file.
@@ -159,7 +161,7 @@ export function registerRebuild(program: Command, out: Out): void {
         const r = await rebuild(
           o.logCommands ? loggingMutatingRunner(hostMutatingRunner(), o.logCommands) : hostMutatingRunner(),
           file,
-          { maps: o.map.map(parseMapOption), wipe: o.wipe, grow: o.grow, target: o.target, stateDir: o.state, resume: o.resume === true, newIdentities: o.newIdentities === true, stages, noNvram: o.nvram === false, mirrors: o.mirror, cacheDir: o.cache, strict: o.strict === true, inputs: { ...(o.dotfilesFrom ? { dotfiles: resolve(o.dotfilesFrom) } : {}), ...(o.secrets ? { secrets: resolve(o.secrets) } : {}), ...(o.identity ? { identity: resolve(o.identity) } : {}) } },
+          { maps: o.map.map(parseMapOption), wipe: o.wipe, grow: o.grow, target: o.target, stateDir: o.state, resume: o.resume === true, newIdentities: o.newIdentities === true, stages, noNvram: o.nvram === false, mirrors: o.mirror, cacheDir: o.cache, strict: o.strict === true, ...(o.release ? { release: o.release } : {}), inputs: { ...(o.dotfilesFrom ? { dotfiles: resolve(o.dotfilesFrom) } : {}), ...(o.secrets ? { secrets: resolve(o.secrets) } : {}), ...(o.identity ? { identity: resolve(o.identity) } : {}) } },
           {
             confirm: async (plan) => {
               if (!o.json) out(renderPlan(plan));

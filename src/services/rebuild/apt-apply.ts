@@ -22,6 +22,8 @@ export interface AptApplySpec {
 export interface AptApplyResult {
   readonly installed: number;
   readonly missing: readonly string[];
+  /** Manual packages the archive has under another name now (a newer release: the t64 libraries …). */
+  readonly renamed: ReadonlyArray<{ readonly from: string; readonly to: string }>;
   readonly autoMarked: number;
   readonly held: readonly string[];
 }
@@ -53,6 +55,25 @@ export function unavailable(stderr: string): string[] {
   return [...out];
 }
 
+/**
+ * Packages apt names as the one successor of a package it cannot install (LC_ALL=C): "Package X
+ * is a virtual package provided by:" with exactly one provider, or "However the following
+ * packages replace it:" with exactly one package. Several candidates are a choice for the
+ * user, not for a rebuild: such a package stays missing.
+ */
+export function successors(stderr: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of stderr.matchAll(/^Package (\S+) is a virtual package provided by:\n((?: {2}\S+.*\n)+)/gm)) {
+    const providers = m[2]!.trimEnd().split('\n').map((l) => l.trim().split(/\s+/)[0]!);
+    if (providers.length === 1) out.set(m[1]!, providers[0]!);
+  }
+  for (const m of stderr.matchAll(/^Package (\S+) is not available, but is referred to by another package\.\n(?:.*\n)*?However the following packages replace it:\n {2}(.+)$/gm)) {
+    const by = m[2]!.trim().split(/\s+/);
+    if (by.length === 1) out.set(m[1]!, by[0]!);
+  }
+  return out;
+}
+
 /** `onLine`: apt-get install's output as it comes (the internal command passes it on as progress). */
 export async function aptApply(runner: MutatingRunner, target: string, spec: AptApplySpec, strict: boolean, onLine?: (line: string) => void): Promise<AptApplyResult> {
   const inTarget = (...argv: string[]): string[] => ['chroot', target, 'env', 'LC_ALL=C', 'DEBIAN_FRONTEND=noninteractive', ...argv];
@@ -65,11 +86,19 @@ export async function aptApply(runner: MutatingRunner, target: string, spec: Apt
   if (audit.stdout.trim() !== '') await runner.mutate(inTarget(...apt, '-f', 'install'), onLine ? { onLine } : {});
   let wanted = [...spec.manual];
   const missing: string[] = [];
+  const renamed: Array<{ from: string; to: string }> = [];
   // A simulation first: what the archive no longer has is left out (and reported).
-  for (let round = 0; round < 5 && wanted.length; round++) {
+  for (let round = 0; round < 8 && wanted.length; round++) {
     const sim = await runner.mutate(inTarget(...apt, 'install', '-s', ...wanted), { okExitCodes: [100] });
     if (sim.exitCode === 0) break;
+    const next = successors(`${sim.stdout}\n${sim.stderr}`);
     const gone = unavailable(sim.stderr).filter((p) => wanted.includes(p));
+    const moved = gone.filter((p) => next.has(p) && !wanted.includes(next.get(p)!));
+    if (moved.length) {
+      for (const p of moved) renamed.push({ from: p, to: next.get(p)! });
+      wanted = wanted.map((p) => (moved.includes(p) ? next.get(p)! : p));
+      continue;
+    }
     if (gone.length === 0) throw new UserError('COMMAND_FAILED', `apt cannot install the manual package set in the target:\n${sim.stderr.trim().split('\n').slice(-12).join('\n')}`, { hint: 'the captured set conflicts with what the mirror has now; see the apt messages above' });
     missing.push(...gone);
     wanted = wanted.filter((p) => !gone.includes(p));
@@ -78,7 +107,7 @@ export async function aptApply(runner: MutatingRunner, target: string, spec: Apt
   if (wanted.length) await runner.mutate(inTarget(...apt, 'install', ...wanted), onLine ? { onLine } : {});
   // Auto marks: everything installed that the user did not choose.
   const manualNow = (await runner.mutate(inTarget('apt-mark', 'showmanual'))).stdout.split('\n').filter(Boolean);
-  const chosen = new Set(spec.manual.flatMap((p) => [p, p.replace(/:[a-z0-9-]+$/, '')]));
+  const chosen = new Set([...spec.manual, ...renamed.map((r) => r.to)].flatMap((p) => [p, p.replace(/:[a-z0-9-]+$/, '')]));
   const auto = manualNow.filter((p) => !chosen.has(p) && !chosen.has(p.replace(/:[a-z0-9-]+$/, '')));
   if (auto.length) await runner.mutate(inTarget('apt-mark', 'auto', ...auto));
   const installed = new Set((await runner.mutate(inTarget('dpkg-query', '-W', '-f', '${binary:Package}\\t${db:Status-Status}\\n'))).stdout.split('\n').filter((l) => l.endsWith('\tinstalled')).flatMap((l) => {
@@ -89,6 +118,6 @@ export async function aptApply(runner: MutatingRunner, target: string, spec: Apt
   if (held.length) await runner.mutate(inTarget('apt-mark', 'hold', ...held));
   const report = joinInside(target, MISSING_REPORT);
   await mkdir(report.replace(/\/[^/]+$/, ''), { recursive: true });
-  await writeFile(report, missing.length ? `${missing.join('\n')}\n` : '');
-  return { installed: wanted.length, missing, autoMarked: auto.length, held };
+  await writeFile(report, [...missing, ...renamed.map((r) => `${r.from} -> ${r.to}`)].map((l) => `${l}\n`).join(''));
+  return { installed: wanted.length, missing, renamed, autoMarked: auto.length, held };
 }

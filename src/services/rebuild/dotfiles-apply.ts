@@ -17,6 +17,8 @@ export interface DotfilesSpec {
   readonly repo: DotfilesRepo;
   /** A git URL, a repository path or a bundle file. */
   readonly source: string;
+  /** false (rebuild --release): the repository is made, its files are left to `merge home`. */
+  readonly checkout?: boolean;
 }
 
 const COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
@@ -31,6 +33,7 @@ export function parseDotfilesSpec(text: string): DotfilesSpec {
   }
   const r = v.repo;
   if (!r || typeof v.source !== 'string' || v.source.startsWith('-')) throw new UserError('USAGE', 'internal dotfiles-apply: a repository and a source are needed');
+  if (v.checkout !== undefined && typeof v.checkout !== 'boolean') throw new UserError('USAGE', 'internal dotfiles-apply: checkout must be true or false');
   for (const p of [r.home, r.gitDir, r.workTree]) checkManifestPath(p, `repos.dotfiles (${String(r.user)})`);
   if (r.commit === undefined || !COMMIT.test(r.commit)) throw new UserError('REFUSED', `repos.dotfiles ${r.user}: no pinned commit to check out`);
   if (r.branch !== undefined && !BRANCH.test(r.branch)) throw new UserError('REFUSED', `repos.dotfiles ${r.user}: branch ${JSON.stringify(r.branch)} is not a branch name git takes`);
@@ -82,12 +85,18 @@ export async function dotfilesApply(runner: MutatingRunner, target: string, spec
   } else {
     await runner.mutate(git('update-ref', '--no-deref', 'HEAD', r.commit!));
   }
-  // The home holds files the base system put there (.bashrc from /etc/skel): the repository's win.
-  await runner.mutate([...git(`--work-tree=${workTree}`, 'checkout', '--force', r.commit!, '--', '.')]);
+  // The home holds files the base system put there (.bashrc from /etc/skel): the repository's
+  // win — unless the files are merged (rebuild --release): then only the index is set, and
+  // `git status` in the home shows what the merge changed against the repository.
+  if (spec.checkout !== false) await runner.mutate([...git(`--work-tree=${workTree}`, 'checkout', '--force', r.commit!, '--', '.')]);
   await runner.mutate([...git(`--work-tree=${workTree}`, 'reset', '--quiet', '--mixed')]);
   if (r.layout === 'bare') await runner.mutate(git('config', 'status.showUntrackedFiles', 'no'));
   await chownTree(gitDir, uid, gid);
   const tracked = (await runner.mutate(git(`--work-tree=${workTree}`, 'ls-files', '-z'))).stdout.split('\0').filter(Boolean);
+  if (spec.checkout === false) {
+    if (workTree !== home) await lchown(workTree, uid, gid);
+    return { files: tracked.length };
+  }
   for (const f of tracked) {
     // Each tracked path and the directories above it inside the work tree, never following a link.
     const parts = f.split('/');

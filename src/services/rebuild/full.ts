@@ -10,6 +10,7 @@ import type { Plan, Step } from '../../core/plan/types.ts';
 import { PROJECT_ROOT } from '../../core/paths.ts';
 import type { ReadOnlyRunner } from '../../core/runner/types.ts';
 import { systemSteps, unplannedStages, type Stage } from './system.ts';
+import { retarget } from './release.ts';
 import { buildPlanContext } from '../../core/plan/context.ts';
 import type { SystemPlanContext } from '../../providers/types.ts';
 
@@ -26,6 +27,8 @@ export interface SystemOptions {
   readonly inputs?: SystemPlanContext['inputs'];
   /** --new-identities: the map the storage stage made the disks with. */
   readonly identities?: SystemPlanContext['identities'];
+  /** --release NAME: the system comes back on a newer Debian release, /etc and homes merged (release.ts). */
+  readonly release?: string;
 }
 
 /** argv that runs this installation of sysmanifest (the internal commands of a plan). */
@@ -78,13 +81,16 @@ export async function systemPlan(runner: ReadOnlyRunner, m: Manifest, file: stri
   }
   if (system.length === 0) return plan;
   if (!o.stages.includes('storage')) await checkTarget(runner, plan.target, o.stages);
-  const ctx: SystemPlanContext = { manifest: m, target: plan.target, hostDir: dirname(resolve(file)), mirrors: o.mirrors, cacheDir: o.cacheDir, inputs: o.inputs ?? {}, ...(o.identities ? { identities: o.identities } : {}) };
+  const release = o.release === undefined ? undefined : { from: m.host.os?.codename ?? '?', to: o.release, manifestFile: resolve(file) };
+  const ctx: SystemPlanContext = { manifest: o.release === undefined ? m : retarget(m, o.release), target: plan.target, hostDir: dirname(resolve(file)), mirrors: o.mirrors, cacheDir: o.cacheDir, inputs: o.inputs ?? {}, ...(o.identities ? { identities: o.identities } : {}), ...(release ? { release } : {}) };
   const storage = buildPlanContext(m, plan.disks, new Set());
   const boot = { disks: plan.disks, devicePath: (id: string) => storage.devicePath(id), noNvram: o.noNvram === true };
   const steps: Step[] = systemSteps(ctx, o.stages, { cli: selfArgv(), strict: o.strict, repo: resolve(ctx.hostDir, '../..'), boot });
   const last = plan.steps.at(-1)?.id;
   const first = new Set(steps.filter((s) => s.after.length === 0).map((s) => s.id));
-  const notices = [...(o.stages.includes('packages') ? packageNotices(m) : []), ...(o.stages.includes('datasets') ? datasetNotices(m.datasets ?? []) : [])];
+  const notices = [
+    ...(release ? [`--release ${release.to}: Debian ${release.to} with the captured package set (what ${release.to} no longer has is reported, what it replaces by one other package is installed under the new name); /etc and the homes are merged onto ${release.to}'s defaults, not checked out as they were — after the first boot, sysmanifest merge status lists what still needs a decision`] : []),
+    ...(o.stages.includes('packages') ? packageNotices(m) : []), ...(o.stages.includes('datasets') ? datasetNotices(m.datasets ?? []) : [])];
   return { ...plan, ...(notices.length ? { notices } : {}), steps: [...plan.steps, ...steps.map((s) => (last && first.has(s.id) ? { ...s, after: [last] } : s))] };
 }
 

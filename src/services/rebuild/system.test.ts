@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { Manifest } from '../../core/manifest/types.gen.ts';
 import { orderSteps } from '../../core/plan/order.ts';
-import { unavailable } from './apt-apply.ts';
+import { successors, unavailable } from './apt-apply.ts';
 import { parseStages, systemSteps, unplannedStages } from './system.ts';
 
 test('--stage: known names in rebuild order; absent means all; unknown is a usage error', () => {
@@ -78,4 +79,41 @@ test('flatpak refs the manifest holds are named in the plan as not restored (wit
   assert.match(renderPlan(plan), /^ {2}NOT RESTORED: packages\.extra\.flatpak/m);
   const none = await systemPlan({} as never, { ...manifest, packages: { ...manifest.packages!, extra: {} } } as Manifest, '/r/hosts/h/manifest.yaml', empty, { stages: ['storage', 'packages'], mirrors: [], cacheDir: '/c', strict: false });
   assert.equal(none.notices, undefined);
+});
+
+test('apt-apply: a package the new release replaces by exactly one other is installed under its new name; a choice among several is not made', () => {
+  // Real stdout then stderr of `LC_ALL=C apt-get install -s -y python mail-transport-agent`
+  // (apt 2.6.1 of this Debian 12 host, reading Debian 13 trixie's main indexes of 2026-12-04).
+  const text = readFileSync(new URL('./__fixtures__/apt-install-s-trixie.txt', import.meta.url), 'utf8');
+  assert.deepEqual([...successors(text)], [['python', 'python-is-python3']]);
+  assert.deepEqual(unavailable(text), ['python', 'mail-transport-agent']);
+});
+
+test('--release: base installs the new release from the captured sources renamed; /etc and the homes are merged, not checked out; a bad name is refused', async () => {
+  const { retarget } = await import('./release.ts');
+  const manifest = {
+    apiVersion: 'sysmanifest/v1',
+    host: { hostname: 'h', os: { id: 'debian', versionId: '12', codename: 'bookworm' } },
+    packages: { manager: 'apt', architecture: 'amd64', manual: ['hello'], sources: [{ file: '/etc/apt/sources.list.d/debian.sources', format: 'deb822', enabled: true, types: ['deb'], uris: ['http://deb.debian.org/debian'], suites: ['bookworm', 'bookworm-updates', 'bookworm-backports'], components: ['main'] }, { file: '/etc/apt/sources.list.d/debian.sources', format: 'deb822', enabled: true, types: ['deb'], uris: ['http://security.debian.org/debian-security'], suites: ['bookworm-security'], components: ['main'] }] },
+    repos: {
+      etc: { kind: 'sysmanifest', path: '/etc', gitDir: '/var/lib/sysmanifest/etc.git', commit: 'a'.repeat(40) },
+      dotfiles: [{ user: 'alice', home: '/home/alice', layout: 'home', gitDir: '/home/alice/.git', workTree: '/home/alice', commit: 'b'.repeat(40), remote: { name: 'origin', url: 'https://example.org/a.git' } }],
+    },
+  } as Manifest;
+  const t = retarget(manifest, 'trixie');
+  assert.deepEqual(t.host.os, { id: 'debian', codename: 'trixie' });
+  assert.deepEqual(t.packages!.sources!.map((s) => s.suites), [['trixie', 'trixie-updates', 'trixie-backports'], ['trixie-security']]);
+  assert.throws(() => retarget(manifest, 'bookworm'), /already is bookworm/);
+  assert.throws(() => retarget(manifest, '--x'), /expected a Debian release name/);
+  const release = { from: 'bookworm', to: 'trixie', manifestFile: '/r/hosts/h/manifest.yaml' };
+  const steps = systemSteps({ manifest: t, target: '/t', hostDir: '/r/hosts/h', mirrors: [], cacheDir: '/c', inputs: {}, release }, ['base', 'etc', 'homes'], { cli: ['sm'], strict: false, repo: '/r' });
+  const base = steps.find((s) => s.id === 'base:mmdebstrap')!;
+  assert.ok(base.argv.includes('trixie') && base.argv.includes('deb http://deb.debian.org/debian trixie-updates main') && base.argv.includes('deb http://security.debian.org/debian-security trixie-security main'), base.argv.join(' '));
+  assert.deepEqual(steps.filter((s) => s.stage === 'etc').map((s) => s.argv.slice(1, 3)), [['merge', 'etc'], ['merge', 'apply']]);
+  assert.ok(!steps.some((s) => s.argv.includes('checkout')), 'nothing of /etc is checked out');
+  assert.deepEqual(steps.find((s) => s.id === 'etc:merge')!.argv.slice(-4), ['--skip', 'apt/sources.list', '--skip', 'apt/sources.list.d/']);
+  const homes = steps.filter((s) => s.stage === 'homes');
+  assert.deepEqual(homes.map((s) => s.argv.slice(1, 3)), [['internal', 'dotfiles-apply'], ['merge', 'home'], ['merge', 'apply']]);
+  assert.equal(JSON.parse(homes[0]!.input!.kind === 'text' ? homes[0]!.input!.text : '{}').checkout, false);
+  assert.deepEqual(homes[2]!.argv.slice(3), ['home', '--user', 'alice', '--partial', '--root', '/t']);
 });

@@ -69,8 +69,11 @@ async function verifyPackages(m: Manifest, files: ReadOnlyRunner, ctx: SystemCon
   const got = (await apt.contribute(ctx)).packages;
   if (!got) return [{ path: ['packages'], expected: `a ${want.manager} package database`, actual: undefined }];
   const out: Difference[] = [];
-  const missing = new Set((await files.readFileOptional(join(ctx.root, 'var/log/sysmanifest/missing-packages')))?.split('\n').filter(Boolean) ?? []);
-  const manual = (want.manual ?? []).filter((p) => !missing.has(p));
+  // The packages stage's report: names the archive did not have, and "OLD -> NEW" for the ones it has under a new name.
+  const report = (await files.readFileOptional(join(ctx.root, 'var/log/sysmanifest/missing-packages')))?.split('\n').filter(Boolean) ?? [];
+  const renamed = new Map(report.filter((l) => l.includes(' -> ')).map((l) => l.split(' -> ') as [string, string]));
+  const missing = new Set(report.filter((l) => !l.includes(' -> ')));
+  const manual = (want.manual ?? []).filter((p) => !missing.has(p)).map((p) => renamed.get(p) ?? p);
   const have = new Set(got.manual ?? []);
   for (const p of manual) if (!have.has(p)) out.push({ path: ['packages', 'manual', p], expected: 'manually installed', actual: undefined });
   for (const p of have) if (!manual.includes(p)) out.push({ path: ['packages', 'manual', p], expected: undefined, actual: 'manually installed' });

@@ -17,15 +17,26 @@ export function planHomes(ctx: SystemPlanContext, cli: readonly string[]): Step[
     if (source === undefined) {
       throw new UserError('REFUSED', `repos.dotfiles[${i}] (${repo.user}): the repository has no remote to clone from`, { hint: `give a copy with --dotfiles-from DIR (DIR/${repo.user}: the repository or a bundle of it)` });
     }
+    const id = `homes:${repo.user}:${repo.gitDir}`;
+    const r = ctx.release;
     steps.push({
-      id: `homes:${repo.user}:${repo.gitDir}`,
+      id,
       stage: 'homes',
-      title: `dotfiles of ${repo.user} (${repo.layout}) at ${repo.commit.slice(0, 12)}${repo.branch ? ` on ${repo.branch}` : ''} from ${source}`,
+      title: r
+        ? `the dotfiles repository of ${repo.user} (${repo.layout}) at ${repo.commit.slice(0, 12)}, its files left to the merge`
+        : `dotfiles of ${repo.user} (${repo.layout}) at ${repo.commit.slice(0, 12)}${repo.branch ? ` on ${repo.branch}` : ''} from ${source}`,
       argv: [...cli, 'internal', 'dotfiles-apply', '--target', ctx.target],
-      input: { kind: 'text', text: `${JSON.stringify({ repo, source })}\n` },
+      input: { kind: 'text', text: `${JSON.stringify({ repo, source, ...(r ? { checkout: false } : {}) })}\n` },
       risk: 'create',
       after: [],
     });
+    if (r) {
+      // rebuild --release: the home's files merged onto the new release's defaults (its /etc/skel copies).
+      steps.push(
+        { id: `${id}:merge`, stage: 'homes', title: `home of ${repo.user} merged onto ${r.to}'s defaults (staged in /var/lib/sysmanifest/merge/home-${repo.user})`, argv: [...cli, 'merge', 'home', '--user', repo.user, '--manifest', r.manifestFile, '--root', ctx.target, ...(from !== undefined ? ['--dotfiles-from', from] : [])], risk: 'create', after: [id] },
+        { id: `${id}:apply`, stage: 'homes', title: `home of ${repo.user}: the clean merges applied`, argv: [...cli, 'merge', 'apply', 'home', '--user', repo.user, '--partial', '--root', ctx.target], risk: 'create', after: [`${id}:merge`] },
+      );
+    }
   }
   return steps;
 }

@@ -12,7 +12,30 @@ import type { SystemPlanContext } from '../../types.ts';
 
 export const ETC_STATE_DIR = '/run/sysmanifest/etc';
 
+/**
+ * rebuild --release: /etc is merged, not checked out — base = the old release's pristine files
+ * (recorded at capture), ours = the captured /etc, theirs = what the new release installed;
+ * what merges cleanly is applied, the rest stays staged in the rebuilt system
+ * (/var/lib/sysmanifest/merge/etc) for `sysmanifest merge status` after the first boot. The
+ * apt sources are the new release's: the packages stage wrote the captured ones, renamed.
+ */
+export function planEtcMerge(ctx: SystemPlanContext, cli: readonly string[]): Step[] {
+  const r = ctx.release!;
+  return [
+    {
+      id: 'etc:merge',
+      stage: 'etc',
+      title: `/etc merged onto ${r.to}'s defaults (base: ${r.from}'s pristine files recorded at capture; staged in /var/lib/sysmanifest/merge/etc)`,
+      argv: [...cli, 'merge', 'etc', '--manifest', r.manifestFile, '--root', ctx.target, '--skip', 'apt/sources.list', '--skip', 'apt/sources.list.d/'],
+      risk: 'create',
+      after: [],
+    },
+    { id: 'etc:merge-apply', stage: 'etc', title: '/etc: the clean merges applied (conflicts stay staged for merge resolve)', argv: [...cli, 'merge', 'apply', 'etc', '--partial', '--root', ctx.target], risk: 'create', after: ['etc:merge'] },
+  ];
+}
+
 export function planEtc(ctx: SystemPlanContext, repo: string, cli: readonly string[]): Step[] {
+  if (ctx.release) return planEtcMerge(ctx, cli);
   const etc = ctx.manifest.repos?.etc;
   if (etc === undefined) throw new UserError('REFUSED', 'repos.etc: the manifest records no /etc repository; capture it with capture --commit first', { hint: 'or leave the etc stage out: --stage …' });
   if (etc.kind !== 'sysmanifest') {
