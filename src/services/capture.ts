@@ -11,7 +11,9 @@ import { dumpManifest } from '../core/manifest/dump.ts';
 import { checkRules } from '../core/manifest/rules.ts';
 import type { EtcRepo, Manifest, Storage } from '../core/manifest/types.gen.ts';
 import { formatPath, validateSchema } from '../core/manifest/validate.ts';
-import { writeFileAtomic, writeIfChanged } from '../core/repo/files.ts';
+import { writeIfChanged } from '../core/repo/files.ts';
+import { readBaseBlob, readBasesIndex, writeBases } from '../core/repo/bases.ts';
+import { captureBases } from '../providers/system/etc/bases.ts';
 import { checkHostName } from '../core/repo/host.ts';
 import { schemaRefFor, writeRepoSchemas } from '../core/repo/schemas.ts';
 import { readAptKeyFiles } from '../providers/system/apt/index.ts';
@@ -153,6 +155,41 @@ export interface CaptureResult {
   readonly manifest: Manifest;
   readonly repoCreated: boolean;
   readonly secrets?: SecretsWritten;
+  /** Merge bases written beside the manifest (hosts/HOST/bases/, issue 15). */
+  readonly bases?: BasesWritten;
+}
+
+export interface BasesWritten {
+  /** /etc bases recorded, /etc bases unavailable (the index says why), /etc/skel files. */
+  readonly etc: number;
+  readonly unavailable: number;
+  readonly skel: number;
+  /** Blobs written and removed in this capture. */
+  readonly written: number;
+  readonly removed: number;
+}
+
+/**
+ * The merge bases of the captured system (pristine conffiles, /etc/skel) into hosts/HOST/bases/.
+ * The last capture's index is reused for unchanged package versions; one that cannot be read
+ * (damaged, edited by hand) is simply not reused: this capture writes a good one.
+ */
+async function recordBases(runner: ReadOnlyRunner, root: string, hostDir: string, exclude: readonly string[] | undefined): Promise<BasesWritten> {
+  const index = await readBasesIndex(hostDir).catch((e: unknown) => {
+    if (isUserError(e)) return undefined;
+    throw e;
+  });
+  const files = root === '/' ? runner : confinedRunner(runner, root);
+  const captured = await captureBases({
+    runner: files,
+    root,
+    ...(exclude ? { exclude } : {}),
+    ...(index ? { previous: { index, read: (sha256: string) => readBaseBlob(hostDir, sha256) } } : {}),
+    // Only the running system's apt may fetch a missing .deb; a --root tree's is never run.
+    download: resolve(root) === '/',
+  });
+  const w = await writeBases(hostDir, captured.index, captured.blobs);
+  return { ...captured.counts, ...w };
 }
 
 /** The manifest already in the repository, if any: the user's declarations carry over. */
@@ -211,8 +248,9 @@ export async function captureToRepo(runner: ReadOnlyRunner, options: CaptureToRe
   const keys = manifest.packages?.keys ?? [];
   // Side files only below hosts/NAME/apt-keys/, read inside --root, modes kept (core/confine).
   await writeSideFiles(hostDir, await readAptKeyFiles(options.root, keys), 'apt-keys');
+  const bases = await recordBases(runner, options.root, hostDir, manifest.repos?.etc?.exclude);
   // The schemas beside the manifests, and a first line pointing at them: editors check offline.
   await writeRepoSchemas(options.repo);
   const status = await writeIfChanged(file, dumpManifest(manifest, { schemaRef: schemaRefFor(options.repo, file) }));
-  return { file, status, manifest, repoCreated, ...(secrets ? { secrets } : {}) };
+  return { file, status, manifest, repoCreated, bases, ...(secrets ? { secrets } : {}) };
 }

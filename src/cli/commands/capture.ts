@@ -85,6 +85,7 @@ export function registerCapture(program: Command, out: Out): void {
       ];
       if (run.repoCreated) out(`created manifest repository ${o.repo}\n`);
       out(`${r.file}: ${r.status} (${counts.join(', ')})\n`);
+      if (r.bases) out(`merge bases: ${r.bases.etc} /etc file(s) recorded${r.bases.unavailable ? `, ${r.bases.unavailable} unavailable (see ${dirname(r.file)}/bases/index.json)` : ''}, ${r.bases.skel} /etc/skel file(s)\n`);
       if (r.secrets) out(`${r.secrets.file}: ${r.secrets.paths.length} secret file(s), encrypted to ${r.secrets.recipients} recipient(s)${r.secrets.skipped.length ? ` (not present: ${r.secrets.skipped.map((x) => x.path).join(', ')})` : ''}\n`);
       if (run.etc?.committed) out(`/etc repository: committed ${run.etc.repo.commit?.slice(0, 10) ?? ''} (${run.etc.changes.added.length} added, ${run.etc.changes.modified.length} modified, ${run.etc.changes.removed.length} removed)\n`);
       if (run.result === 'committed') out(`committed ${run.commit!.slice(0, 10)}: ${run.message!.split('\n')[0]}\n`);

@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { delimiter } from 'node:path';
 import { UserError } from '../errors.ts';
+import { isReadOnlyInvocation } from './policy.ts';
 import { debianPackageFor } from './tools.ts';
 
 export interface PipeResult {
@@ -69,5 +70,67 @@ export function interactive(argv: readonly string[]): Promise<number> {
     const child = spawn(program, args, { stdio: 'inherit' });
     child.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? toolMissing(program) : e));
     child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}
+
+/**
+ * `argv1 | argv2 | …` without a shell, every stage a read-only invocation (policy.ts; refused
+ * otherwise, as a ReadOnlyRunner's run() refuses it): the last stage's stdout as bytes (the
+ * pristine conffile out of `dpkg-deb --fsys-tarfile DEB | tar --extract --to-stdout …`). Output
+ * beyond `maxBytes` or a run past `timeoutMs` kills every stage and fails. A failure names the
+ * stage and the tail of its stderr; when several fail, the last one's (tar's "Not found in
+ * archive" explains dpkg-deb's broken pipe).
+ */
+export function readOnlyPipeline(stages: ReadonlyArray<readonly string[]>, options: { maxBytes: number; timeoutMs: number }): Promise<Buffer> {
+  if (stages.length === 0) throw new Error('readOnlyPipeline: no stage');
+  for (const argv of stages) {
+    if (!isReadOnlyInvocation(argv)) throw new Error(`readOnlyPipeline refused a command that is not known to be read-only: ${argv.join(' ')}`);
+  }
+  return new Promise((resolve, reject) => {
+    const children = stages.map(([program, ...args]) => spawn(program!, args, { env: env(), stdio: ['pipe', 'pipe', 'pipe'] }));
+    const stderr = children.map(() => [] as Buffer[]);
+    const out: Buffer[] = [];
+    let size = 0;
+    let failure: UserError | Error | undefined;
+    let open = children.length;
+    const killAll = (): void => {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    };
+    const timer = setTimeout(() => {
+      failure ??= new UserError('COMMAND_FAILED', `${stages.map((s) => s.join(' ')).join(' | ')} timed out after ${options.timeoutMs} ms`);
+      killAll();
+    }, options.timeoutMs);
+    const codes: Array<{ code: number | null; signal: NodeJS.Signals | null }> = [];
+    children.forEach((child, i) => {
+      child.stderr!.on('data', (b: Buffer) => stderr[i]!.push(b));
+      child.stdin!.on('error', () => {}); // EPIPE when a stage exits early: its status tells why
+      if (i === 0) child.stdin!.end();
+      const next = children[i + 1];
+      if (next) child.stdout!.pipe(next.stdin!);
+      else
+        child.stdout!.on('data', (b: Buffer) => {
+          size += b.length;
+          if (size > options.maxBytes) {
+            failure ??= new UserError('REFUSED', `${stages.map((s) => s.join(' ')).join(' | ')}: more than ${options.maxBytes} bytes of output; stopped`);
+            killAll();
+          } else out.push(b);
+        });
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        failure ??= e.code === 'ENOENT' ? toolMissing(stages[i]![0]!) : e;
+        killAll();
+      });
+      child.on('close', (code, signal) => {
+        codes[i] = { code, signal };
+        if (--open > 0) return;
+        clearTimeout(timer);
+        if (failure) return reject(failure);
+        const failed = codes.map((c, j) => ({ ...c, j })).filter((c) => c.code !== 0);
+        if (failed.length === 0) return resolve(Buffer.concat(out));
+        const last = failed.at(-1)!;
+        const text = Buffer.concat(stderr[last.j]!).toString('utf8');
+        const tailText = text.trimEnd().split('\n').slice(-6).join('\n  ');
+        reject(new UserError('COMMAND_FAILED', `${stages[last.j]!.join(' ')} failed (${last.signal ? `signal ${last.signal}` : `exit ${last.code}`})${tailText ? `:\n  ${tailText}` : ''}`));
+      });
+    });
   });
 }

@@ -40,6 +40,11 @@ const READ_ONLY: Readonly<Record<string, Check>> = {
   'apt-mark': (a) => ['showmanual', 'showauto', 'showhold'].includes(a[0] ?? ''),
   'apt-config': (a) => a[0] === 'dump',
   dpkg: (a) => has(a, '--print-architecture', '--print-foreign-architectures', '--version'),
+  // dpkg-deb(1): only the forms that print (fields, info, contents, the data tar on stdout); -x/-R/-b write.
+  'dpkg-deb': (a) => ['--field', '-f', '--info', '-I', '--contents', '-c', '--fsys-tarfile', '--ctrl-tarfile', '--version'].includes(a[0] ?? ''),
+  // tar: exactly "extract to stdout from stdin, member names literal" (the pristine file out of
+  // dpkg-deb --fsys-tarfile). Nothing is written; no option that runs a program can be added.
+  tar: (a) => a[0] === '--extract' && a[1] === '--to-stdout' && a[2] === '--file=-' && a[3] === '--no-wildcards' && a[4] === '--' && a.length > 5,
   git: (a) => {
     // git [-C DIR] [--git-dir=G] [--work-tree=W] [--no-optional-locks] <verb> …: only the verbs
     // (and forms of them) that do not write to the repository.

@@ -71,3 +71,69 @@ export function parseMd5sums(text: string, what: string): Map<string, string> {
 export function infoStem(file: string, ext: '.list' | '.md5sums'): string | undefined {
   return file.endsWith(ext) ? file.slice(0, -ext.length) : undefined;
 }
+
+export interface StatusPackage {
+  readonly name: string;
+  /** "amd64", "all"… (dpkg's Architecture field). */
+  readonly arch: string;
+  readonly version: string;
+  /** The third word of Status: installed, config-files, half-configured… */
+  readonly state: string;
+}
+
+/**
+ * Name, architecture, version and state of every paragraph of dpkg's status file, keyed by
+ * name (several entries for a package installed for several architectures). Fields are single
+ * lines (deb-control(5)); continuation lines belong to other fields and are skipped.
+ */
+export function parseStatusPackages(status: string): Map<string, StatusPackage[]> {
+  const out = new Map<string, StatusPackage[]>();
+  for (const para of status.split(/\n\s*\n/)) {
+    const field = (name: string): string | undefined => {
+      const m = new RegExp(`^${name}:[ \\t]*(.*)$`, 'm').exec(para);
+      return m ? m[1]!.trim() : undefined;
+    };
+    const name = field('Package');
+    if (name === undefined) continue;
+    const status = field('Status')?.split(/\s+/);
+    const p: StatusPackage = { name, arch: field('Architecture') ?? '', version: field('Version') ?? '', state: status?.[2] ?? '' };
+    out.set(name, [...(out.get(name) ?? []), p]);
+  }
+  return out;
+}
+
+/** `dpkg-deb --field DEB F1 F2 …` (several fields: "Name: value" lines) → field → value. */
+export function parseDebFields(out: string, what: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const line of out.split('\n')) {
+    if (line === '' || line.startsWith(' ')) continue;
+    const m = /^([A-Za-z0-9-]+):[ \t]*(.*)$/.exec(line);
+    if (!m) throw new ParseError(what, `line ${JSON.stringify(line)}`);
+    fields.set(m[1]!, m[2]!.trim());
+  }
+  return fields;
+}
+
+/**
+ * ucf(1)'s registry, /var/lib/ucf/registry: "package <tab> /path" per line (ucfr writes it
+ * with a space, a tab and a space) → path → package. ucf manages configuration files that a
+ * maintainer script generates (sshd_config), which dpkg does not know as conffiles.
+ */
+export function parseUcfRegistry(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = /^(\S+)\s+(\/\S.*?)\s*$/.exec(line);
+    if (m) out.set(m[2]!, m[1]!);
+  }
+  return out;
+}
+
+/** ucf's /var/lib/ucf/hashfile: "md5  /path" of the pristine version ucf last installed → path → md5. */
+export function parseUcfHashfile(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = /^([0-9a-f]{32})\s+(\/\S.*?)\s*$/.exec(line);
+    if (m) out.set(m[2]!, m[1]!);
+  }
+  return out;
+}

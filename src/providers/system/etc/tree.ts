@@ -33,6 +33,10 @@ export interface EtcTree {
   readonly restoreFromElsewhere: ReadonlyArray<{ readonly path: string; readonly why: string }>;
   /** Whether dpkg's database was found (without it every file counts as unowned). */
   readonly dpkg: boolean;
+  /** What dpkg says about /etc (conffiles, owners, md5sums): the merge bases are looked up in it. */
+  readonly dpkgEtc: DpkgEtc;
+  /** Conffiles the administrator deleted ("/etc/…", sorted): `absent` lines of the metadata. */
+  readonly deleted: readonly string[];
 }
 
 export function gitBlobSha1(content: Uint8Array): string {
@@ -155,14 +159,18 @@ export async function computeEtcTree(runner: ReadOnlyRunner, root: string, exclu
     if (e && !listed.has(dir)) meta.push({ kind: TYPE_WORD[e.type]!, entry: e, rel: dir });
   }
   // Conffiles the administrator deleted (disabling a cron job, a default site…): a real change.
+  const deleted: string[] = [];
   for (const [abs, owners] of dpkg.conffiles) {
     if (!abs.startsWith('/etc/') || owners.every((c) => c.obsolete)) continue;
     const rel = abs.slice('/etc/'.length);
-    if (!byRel.has(rel) && !rules.some((r) => r.matches(rel))) meta.push({ kind: 'absent', rel });
+    if (!byRel.has(rel) && !rules.some((r) => r.matches(rel))) {
+      meta.push({ kind: 'absent', rel });
+      deleted.push(abs);
+    }
   }
   const metadata = formatMetadata(meta, names);
   blobs.set(METADATA_FILE, { gitMode: '100644', blob: gitBlobSha1(new TextEncoder().encode(metadata)), why: 'metadata' });
   const sorted = new Map([...blobs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   restore.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { blobs: sorted, metadata, restoreFromElsewhere: restore, dpkg: dpkg.present };
+  return { blobs: sorted, metadata, restoreFromElsewhere: restore, dpkg: dpkg.present, dpkgEtc: dpkg, deleted: deleted.sort() };
 }
