@@ -4,11 +4,13 @@
 // work on a `cp -a` copy (copyReleaseTree), since they change it. Built into DIR.partial and
 // renamed when complete, so an interrupted build is never mistaken for a cache.
 //
-//   mmdebstrap --variant=minbase --include=openssh-server,… --skip=cleanup/apt/cache CODENAME DIR MIRROR
+//   mmdebstrap --variant=minbase --include=openssh-server,… --skip=cleanup/apt/cache --skip=essential/unlink CODENAME DIR MIRROR
 //   chroot DIR useradd --create-home --shell /bin/bash alice      (a home started from /etc/skel)
 //
-// --skip=cleanup/apt/cache keeps the .debs in var/cache/apt/archives: the pristine conffiles a
-// capture records as merge bases come from there. mmdebstrap (root mode) mounts /proc, /sys
+// --skip=cleanup/apt/cache and --skip=essential/unlink keep every .deb in var/cache/apt/archives
+// (without the second, those of the Essential set — bash, debconf … — are gone): the pristine
+// conffiles a capture records as merge bases come from there. TREE_VERSION names what the
+// recipe makes: a change of the recipe changes it, and the old cache is not used. mmdebstrap (root mode) mounts /proc, /sys
 // and /dev inside the tree while it installs and unmounts them itself; nothing else is mounted.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
@@ -40,8 +42,10 @@ function tryRun(argv: readonly string[]): string | undefined {
   }
 }
 
+const TREE_VERSION = 2;
+
 export function releaseTreePath(codename: Codename): string {
-  return join(RELEASE_TREES, codename);
+  return join(RELEASE_TREES, `${codename}-v${TREE_VERSION}`);
 }
 
 /**
@@ -63,7 +67,7 @@ export function ensureReleaseTree(codename: Codename): string | { skip: string }
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(RELEASE_TREES, { recursive: true });
   const steps: string[][] = [
-    ['mmdebstrap', '--quiet', '--mode=root', '--variant=minbase', `--architectures=${arch}`, `--include=${RELEASE_PACKAGES.join(',')}`, '--skip=cleanup/apt/cache', codename, partial, mirror],
+    ['mmdebstrap', '--quiet', '--mode=root', '--variant=minbase', `--architectures=${arch}`, `--include=${RELEASE_PACKAGES.join(',')}`, '--skip=cleanup/apt/cache', '--skip=essential/unlink', codename, partial, mirror],
     ['chroot', partial, 'useradd', '--create-home', '--shell', '/bin/bash', RELEASE_USER],
   ];
   for (const argv of steps) {

@@ -3,6 +3,7 @@
 // settled by hashes before any file of "ours" or any base is read, and before any merge runs:
 // theirs is hashed as git hashes blobs and compared with ours' blob id from the tree listing.
 import { posix } from 'node:path';
+import { RootFs } from '../../core/confine/index.ts';
 import { decide } from './decide.ts';
 import { clutterOf, type ClutterRule } from './clutter.ts';
 import { FreshTree, readFresh, type FreshRead } from './fresh.ts';
@@ -50,6 +51,7 @@ const modeOf = (gitMode: string): number => (gitMode === '100755' ? 0o755 : 0o64
 
 export async function buildArea(o: BuildOptions): Promise<{ area: StagedArea; files: StagedContent[] }> {
   const fs = new FreshTree(o.root);
+  const rootFs = new RootFs(o.root);
   const entries: Entry[] = [];
   const files: StagedContent[] = [];
   let unchanged = 0;
@@ -90,6 +92,15 @@ export async function buildArea(o: BuildOptions): Promise<{ area: StagedArea; fi
     const ours: Side = c.ours === undefined ? { kind: 'absent' } : c.ours.mode === '120000' ? { kind: 'link', target: blobs.get(c.ours.id)!.toString('utf8') } : { kind: 'file', data: blobs.get(c.ours.id)! };
     const base = c.base?.gitId ? blobs.get(c.base.gitId) : c.base?.sha256 ? await o.loadBase(c.base.sha256) : undefined;
     let d = decide(c.rel, base, ours, t.side, o.labels);
+    if (ours.kind === 'link' && d !== undefined) {
+      // Links are judged by where they lead in the new system: /lib/x and /usr/lib/x are one
+      // file on a merged-/usr system; a link to nothing there is not brought back blindly.
+      const abs = posix.join(o.dir, c.rel);
+      const there = async (target: string): Promise<string | undefined> => (await rootFs.resolve(posix.resolve(posix.dirname(abs), target)).catch(() => undefined))?.path;
+      const mine = await there(ours.target);
+      if (t.side.kind === 'link' && mine !== undefined && mine === (await there(t.side.target))) d = undefined;
+      else if (d.outcome === 'ours' && mine === undefined) d = { outcome: 'review', action: 'none', linkTarget: ours.target, why: `your symbolic link to ${ours.target}, which the new system does not have` };
+    }
     if (d === undefined) {
       unchanged++;
       continue;

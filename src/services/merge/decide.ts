@@ -39,7 +39,7 @@ export function decide(rel: string, base: Buffer | undefined, ours: Side, theirs
   if (ours.data.equals(theirs.data)) return undefined;
   if (base !== undefined && base.equals(ours.data)) return { outcome: 'theirs', action: 'none', why: 'you had not changed it: the new default is kept' };
   if (base !== undefined && base.equals(theirs.data)) return { outcome: 'ours', action: 'write', result: ours.data, why: 'the new release did not change it: your version is kept' };
-  if (base === undefined) return { outcome: 'review', action: 'none', why: 'changed on both sides and no common ancestor was recorded' };
+  if (base === undefined) return { outcome: 'review', action: 'none', why: 'differs from the new system\'s, and no common ancestor is known (not a package\'s pristine file, or none was recorded)' };
   if (isBinary(base) || isBinary(ours.data) || isBinary(theirs.data)) return { outcome: 'review', action: 'none', why: 'binary, changed on both sides' };
   const format = formatFor(rel);
   const r = mergeFile({ base: base.toString('utf8'), ours: ours.data.toString('utf8'), theirs: theirs.data.toString('utf8'), format, path: rel, ...(labels ? { labels } : {}) });
