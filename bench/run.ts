@@ -13,6 +13,7 @@ import { measureScale } from './validate/scale.ts';
 import { rebuildSystemOnHost } from './rebuild/system.ts';
 import { reportBtrfs } from './datasets/btrfs.ts';
 import { reportDatasets } from './datasets/rsync.ts';
+import { reportMerge } from './merge/merge.ts';
 import { stageTimes } from './rebuild/floor.ts';
 import { ALPHA, ALPHA_KEY, original } from '../test/e2e/machines/originals.ts';
 
@@ -284,6 +285,7 @@ const benches: Record<string, () => Promise<void>> = {
   'capture-machine': captureMachine,
   'system-scaling': systemScaling,
   'validate-scale': validateScale,
+  merge: () => reportMerge(Number(process.env.BENCH_RUNS ?? 3)),
   datasets: async () => {
     reportDatasets(RUNS);
     reportBtrfs(RUNS);
