@@ -66,7 +66,13 @@ describe('mergeFile: JSON / JSONC (VS Code settings.json)', () => {
     assert.deepEqual(r, { text: '{\n  "a": {"x": 10, "y": 20},\n  "b": 1\n}\n', conflicts: 0, format: 'json', method: 'structured' });
   });
 
-  it('compares arrays whole: both changing one is a conflict', () => {
+  it('merges a list both changed element by element', () => {
+    const r = mergeFile({ base: '{\n  "r": [80, 120]\n}\n', ours: '{\n  "r": [80, 100, 120]\n}\n', theirs: '{\n  "r": [80, 120, 140]\n}\n', format: 'json' });
+    assert.deepEqual([r.method, r.conflicts], ['structured', 0]);
+    assert.deepEqual(parse(r.text), { r: [80, 100, 120, 140] });
+  });
+
+  it('is a conflict when both change the same list element', () => {
     const r = mergeFile({ base: '{"r": [80]}', ours: '{"r": [80, 100]}', theirs: '{"r": [120]}', format: 'json' });
     assert.deepEqual([r.method, r.conflicts], ['lines', 1]);
   });

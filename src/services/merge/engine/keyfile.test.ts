@@ -53,6 +53,12 @@ describe('mergeFile: git-config (written by git 2.39)', () => {
     assert.equal(mergeLines(t.base, t.ours, t.theirs).conflicts, 1);
   });
 
+  it('merges multi-values as a list: one removed by the user, one added by theirs', () => {
+    const base = '[safe]\n\tdirectory = /srv/a\n\tdirectory = /srv/b\n';
+    const r = mergeFile({ base, ours: '[safe]\n\tdirectory = /srv/b\n', theirs: `${base}\tdirectory = /srv/c\n`, format: 'gitconfig' });
+    assert.deepEqual([r.method, r.text], ['structured', '[safe]\n\tdirectory = /srv/b\n\tdirectory = /srv/c\n']);
+  });
+
   it('is a conflict when both set pull.rebase', () => {
     const r = mergeFile(triple('gitconfig', 'gitconfig', 'ours-conflict'));
     assert.deepEqual([r.method, r.fallback, r.conflicts], ['lines', 'conflict', 1]);
@@ -62,7 +68,7 @@ describe('mergeFile: git-config (written by git 2.39)', () => {
     const text = '[Core]\n\tEditor = vim\n[remote "Origin"]\n\turl = x\n[alias]\n\tl = log \\\n\t  --oneline\n[bool]\n\tflag\n';
     const kf = parseKeyFile(text, 'gitconfig');
     assert.ok(kf);
-    assert.deepEqual(treeOf(kf), { core: { editor: 'vim' }, 'remote "Origin"': { url: 'x' }, alias: { l: 'log \n\t  --oneline' }, bool: { flag: null } });
+    assert.deepEqual(treeOf(kf, undefined, true), { core: { editor: ['vim'] }, 'remote "Origin"': { url: ['x'] }, alias: { l: ['log \n\t  --oneline'] }, bool: { flag: [null] } });
   });
 
   it('a change of spelling only (Core/Editor) is no change: theirs stands', () => {
@@ -104,6 +110,12 @@ describe('mergeFile: TOML', () => {
     const base = 'a = [\n  1,\n  2,\n]\ns = """\nx\n"""\nb = 1\n';
     const r = mergeFile({ base, ours: base.replace('b = 1', 'b = 2'), theirs: base.replace('  2,\n', '  2,\n  3,\n'), format: 'toml' });
     assert.deepEqual([r.method, r.text], ['structured', 'a = [\n  1,\n  2,\n  3,\n]\ns = """\nx\n"""\nb = 2\n']);
+  });
+
+  it('merges an array both changed and writes it on the key line as theirs spells the key', () => {
+    const base = '# modules\nmodules = ["a", "b"]\nx = 1\n';
+    const r = mergeFile({ base, ours: '# modules\nmodules = ["a", "b", "x"]\nx = 1\n', theirs: '# modules\nmodules  =  ["b"]\nx = 2\n', format: 'toml' });
+    assert.deepEqual([r.method, r.text], ['structured', '# modules\nmodules  =  [ "b", "x" ]\nx = 2\n']);
   });
 
   it('uses the line merge when a side is not TOML', () => {

@@ -48,14 +48,23 @@ describe('mergeFile: YAML (cloud-init cloud.cfg, 22.4 → 25.1)', () => {
     assert.equal(r.text, replaceOnce(replaceOnce(replaceOnce(t.theirs, 'preserve_hostname: false', 'preserve_hostname: true'), '     gecos: Debian\n', '     gecos: Debian administrator\n'), '     shell: /bin/bash\n', '     shell: /bin/zsh\n'));
   });
 
-  it('merges a changed block sequence through the Document API, still keeping the comments', () => {
+  it('merges a list both sides changed element by element, in theirs layout', () => {
     const t = cloud();
-    // The user adds a module to a block list: not an in-place value, so no text splice.
-    const ours = replaceOnce(t.base, ' - runcmd\n', ' - runcmd\n - salt-minion\n');
+    // trixie dropped two modules from cloud_final_modules; the user appends one to the same list.
+    const ours = replaceOnce(t.base, ' - power-state-change\n', ' - power-state-change\n - salt-minion-extra\n');
     const r = mergeFile({ ...t, ours });
     assert.deepEqual([r.method, r.conflicts], ['structured', 0]);
-    const got = parse(r.text) as { cloud_config_modules: string[]; system_info: { default_user: { groups: string[] } } };
-    assert.ok(got.cloud_config_modules.includes('salt-minion'));
+    assert.equal(r.text, replaceOnce(t.theirs, ' - power-state-change\n', ' - power-state-change\n - salt-minion-extra\n'));
+  });
+
+  it('merges a list edit it cannot write in place through the Document API, still keeping the comments', () => {
+    const t = cloud();
+    // A module with its own settings is a map inside the list: not a list of plain items.
+    const ours = replaceOnce(t.base, ' - runcmd\n', ' - runcmd\n - [salt-minion, always]\n');
+    const r = mergeFile({ ...t, ours });
+    assert.deepEqual([r.method, r.conflicts], ['structured', 0]);
+    const got = parse(r.text) as { cloud_config_modules: unknown[]; system_info: { default_user: { groups: string[] } } };
+    assert.deepEqual(got.cloud_config_modules.at(-2), ['salt-minion', 'always']);
     assert.deepEqual(got.system_info.default_user.groups, ['adm', 'audio', 'cdrom', 'dialout', 'dip', 'floppy', 'plugdev', 'sudo', 'video']);
     for (const comment of t.theirs.split('\n').filter((l) => /^\s*#/.test(l))) assert.ok(r.text.includes(comment.trim()), comment);
   });
