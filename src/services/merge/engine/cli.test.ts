@@ -75,12 +75,13 @@ describe('sysmanifest merge-file', () => {
     assert.equal(r.stdout.length, 0);
   });
 
-  it('exit 2 for an unknown format and for a wrong number of files', () => {
+  it('exit 2 for an unknown format, a wrong number of files, a fourth label', () => {
     const files = ['base', 'ours', 'theirs'].map((s) => fixturePath('greetd', s, 'config.toml'));
     const bad = mergeCli(['--format', 'xml', ...files]);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /unknown format[^]*json, yaml, ini, gitconfig, toml, text/);
     assert.equal(mergeCli(files.slice(0, 2)).status, 2);
+    assert.equal(mergeCli(['-L', 'a', '-L', 'b', '-L', 'c', '-L', 'd', ...files]).status, 2);
     assert.equal(mergeCli([...files, files[0]!]).status, 2);
   });
 
