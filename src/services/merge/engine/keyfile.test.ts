@@ -36,7 +36,25 @@ describe('mergeFile: INI (debian-xterm.desktop, xterm 379 → 398)', () => {
   });
 });
 
+describe('mergeFile: INI, small cases', () => {
+  it('mimeapps.list: the user default next to a new default on the following line', () => {
+    const base = '[Default Applications]\ntext/html=firefox-esr.desktop\n';
+    const ours = '[Default Applications]\ntext/html=chromium.desktop\n';
+    const theirs = '[Default Applications]\ntext/html=firefox-esr.desktop\napplication/pdf=org.gnome.Evince.desktop\n';
+    assert.equal(mergeLines(base, ours, theirs).conflicts, 1);
+    const r = mergeFile({ base, ours, theirs, path: '/home/alice/.config/mimeapps.list' });
+    assert.deepEqual([r.format, r.method, r.text], ['ini', 'structured', '[Default Applications]\ntext/html=chromium.desktop\napplication/pdf=org.gnome.Evince.desktop\n']);
+  });
+});
+
 describe('mergeFile: git-config (written by git 2.39)', () => {
+  it('a section the user removed stays removed; theirs new keys elsewhere are kept', () => {
+    const t = triple('gitconfig', 'gitconfig');
+    const ours = replaceOnce(t.base, '[alias]\n\tst = status\n\tco = checkout\n', '');
+    const r = mergeFile({ ...t, ours });
+    assert.deepEqual([r.method, r.text], ['structured', replaceOnce(t.theirs, '[alias]\n\tst = status\n\tco = checkout\n', '')]);
+  });
+
   it('merges key by key: changed, added and unset keys, new sections, theirs multi-value kept', () => {
     const t = triple('gitconfig', 'gitconfig');
     const r = mergeFile(t);

@@ -66,10 +66,11 @@ export function spliceYaml(theirs: string, t: Document, ours: string, o: Documen
     if (oStart === undefined || oEnd === undefined || lastStart === undefined || lastEnd === undefined) return undefined;
     const col = oStart - lineStart(ours, oStart);
     if (col !== lastStart - lineStart(theirs, lastStart) || ours.slice(lineStart(ours, oStart), oStart).trim() !== '') return undefined;
+    const eol = eolOf(theirs);
     let text = ours.slice(lineStart(ours, oStart), lineEnd(ours, oEnd - 1));
-    if (!text.endsWith('\n')) text += '\n';
+    if (!text.endsWith('\n')) text += eol;
     const at = lineEnd(theirs, lastEnd - 1);
-    cuts.push({ from: at, to: at, text: at === theirs.length && !theirs.endsWith('\n') ? `\n${text}` : text });
+    cuts.push({ from: at, to: at, text: at === theirs.length && !theirs.endsWith('\n') ? `${eol}${text}` : text });
   }
   cuts.sort((a, b) => b.from - a.from || b.to - a.to);
   let out = theirs;

@@ -76,6 +76,11 @@ describe('mergeFile: YAML (cloud-init cloud.cfg, 22.4 → 25.1)', () => {
     assert.doesNotMatch(r.text, /(?<!\r)\n/);
   });
 
+  it('leaves maps with keys that are not strings (1: x) to the line merge', () => {
+    const r = mergeFile({ base: '1: a\n2: b\n', ours: '1: A\n2: b\n', theirs: '1: a\n2: b\n3: c\n', format: 'yaml' });
+    assert.deepEqual([r.method, r.fallback, r.text], ['lines', 'unparsable', '1: A\n2: b\n3: c\n']);
+  });
+
   it('leaves multi-document files to the line merge', () => {
     const r = mergeFile({ base: 'a: 1\n---\nb: 1\n', ours: 'a: 2\n---\nb: 1\n', theirs: 'a: 1\n---\nb: 2\n', format: 'yaml' });
     assert.deepEqual([r.method, r.fallback, r.conflicts, r.text], ['lines', 'unparsable', 0, 'a: 2\n---\nb: 2\n']);
