@@ -60,14 +60,14 @@ describe('property: edits to different keys merge by key, to the union of both',
   for (const format of Object.keys(WRITE) as Array<Exclude<MergeFormat, 'text'>>) {
     it(format, () => {
       fc.assert(
-        fc.property(tree, ops, (base, edits) => {
+        fc.property(tree, ops, fc.boolean(), (base, edits, crlf) => {
           const half = Math.ceil(edits.length / 2);
-          const ours = apply(base, edits.slice(0, half));
-          const theirs = apply(base, edits.slice(half));
-          const r = mergeFile({ base: WRITE[format](base), ours: WRITE[format](ours), theirs: WRITE[format](theirs), format });
+          const write = (t: Tree): string => (crlf ? WRITE[format](t).replaceAll('\n', '\r\n') : WRITE[format](t));
+          const r = mergeFile({ base: write(base), ours: write(apply(base, edits.slice(0, half))), theirs: write(apply(base, edits.slice(half))), format });
           assert.equal(r.conflicts, 0);
           assert.notEqual(r.method, 'lines', r.text);
           assert.deepEqual(READ[format](r.text), apply(base, edits));
+          if (crlf) assert.doesNotMatch(r.text, /(?<!\r)\n/, 'a CRLF file stays CRLF');
         }),
         { numRuns: 150, seed: 20261204 },
       );
