@@ -91,3 +91,56 @@ describe('property: a key both sides changed differently is never decided silent
     });
   }
 });
+
+// Nested documents (JSON, YAML): maps in maps, lists and scalars of several types.
+type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
+const scalar: fc.Arbitrary<Json> = fc.oneof(value, fc.integer({ min: -5, max: 500 }), fc.boolean(), fc.constant(null));
+const { doc } = fc.letrec<{ doc: { [k: string]: Json }; node: Json }>((tie) => ({
+  doc: fc.dictionary(fc.constantFrom('a', 'b', 'c', 'd', 'e'), tie('node'), { minKeys: 2, maxKeys: 5 }),
+  node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalar, scalar, fc.array(scalar, { maxLength: 3 }), tie('doc')),
+}));
+
+/** Paths of every map entry, deepest first: the places an edit can go. */
+function paths(node: Json, at: string[] = []): string[][] {
+  if (node === null || typeof node !== 'object' || Array.isArray(node)) return [];
+  return Object.entries(node).flatMap(([k, v]) => [...paths(v, [...at, k]), [...at, k]]);
+}
+
+function edit(root: { [k: string]: Json }, path: string[], kind: number): { [k: string]: Json } {
+  const c = structuredClone(root);
+  let n = c as { [k: string]: Json };
+  for (const k of path.slice(0, -1)) n = n[k] as { [k: string]: Json };
+  const last = path.at(-1)!;
+  if (kind === 0) delete n[last];
+  else if (kind === 1) n[last] = `changed-${path.join('-')}`;
+  else n[`${last}new`] = [1, 'two'];
+  return c;
+}
+
+describe('property: nested JSON and YAML, edits under different keys', () => {
+  const formats = {
+    json: { write: (d: unknown) => `// settings\n${JSON.stringify(d, null, 4)}\n`, read: (t: string) => parseJsonc(t) },
+    yaml: { write: (d: unknown) => `# settings\n${stringifyYaml(d)}`, read: (t: string) => parseYaml(t) },
+  };
+  for (const [format, io] of Object.entries(formats)) {
+    it(format, () => {
+      fc.assert(
+        fc.property(doc, fc.nat(), fc.nat(), fc.nat({ max: 2 }), fc.nat({ max: 2 }), (base, i, j, ki, kj) => {
+          const all = paths(base);
+          const p = all[i % all.length]!;
+          const q = all[j % all.length]!;
+          // Disjoint: neither path inside the other (a table both touch is not "different keys").
+          const inside = (x: string[], y: string[]): boolean => x.length <= y.length && x.every((k, n) => y[n] === k);
+          fc.pre(!inside(p, q) && !inside(q, p));
+          const ours = edit(base, p, ki);
+          const theirs = edit(base, q, kj);
+          const r = mergeFile({ base: io.write(base), ours: io.write(ours), theirs: io.write(theirs), format: format as MergeFormat });
+          assert.equal(r.conflicts, 0);
+          assert.notEqual(r.method, 'lines', r.text);
+          assert.deepEqual(io.read(r.text), edit(edit(base, q, kj), p, ki));
+        }),
+        { numRuns: 300, seed: 20261204 },
+      );
+    });
+  }
+});
