@@ -10,8 +10,9 @@ export const MAX_MERGE_INPUT_BYTES = 64 * 1024 * 1024;
 const HELP = `
 Like git merge-file -p --diff3, but the order is BASE OURS THEIRS, and JSON/JSONC, YAML, INI
 (.desktop, mimeapps.list), git-config and TOML files are merged key by key: edits to different
-keys do not conflict, and comments and layout come from THEIRS. A key both sides changed, or a
-file that does not parse, gets the line merge and its markers.
+keys do not conflict, and comments and layout come from THEIRS (when you changed only comments
+or layout, the line merge keeps them if it is clean). A key both sides changed, or a file that
+does not parse, gets the line merge and its markers.
 
 Output: the merged text on stdout, byte for byte (no newline added).
 Exit status: 0 merged cleanly; 1 conflicts remain (diff3 markers in the output, their number on

@@ -54,6 +54,22 @@ describe('mergeFile: JSON / JSONC (VS Code settings.json)', () => {
     assert.equal((parse(r.text) as Record<string, unknown>)['terminal.integrated.defaultProfile.linux'], 'zsh');
   });
 
+  it('keeps a comment the user added when it is all the user changed (clean line merge, same keys)', () => {
+    const t = triple('vscode', 'settings.json');
+    const note = '    // 14 is too small on the 4K screen, but keep it for the projector\n';
+    const ours = replaceOnce(t.base, '    "editor.fontSize": 14,\n', `${note}    "editor.fontSize": 14,\n`);
+    const r = mergeFile({ ...t, ours });
+    assert.deepEqual([r.method, r.conflicts], ['lines', 0]);
+    assert.equal(r.text, replaceOnce(t.theirs, '    "editor.fontSize": 14,\n', `${note}    "editor.fontSize": 14,\n`));
+  });
+
+  it('takes theirs when the user only changed a comment and the line merge would conflict', () => {
+    const t = triple('vscode', 'settings.json');
+    const ours = replaceOnce(t.base, '    "editor.rulers": [80, 120],\n', '    // rulers for code and prose\n    "editor.rulers": [80, 120],\n');
+    const r = mergeFile({ ...t, ours });
+    assert.deepEqual([r.method, r.conflicts, r.text], ['structured', 0, t.theirs]);
+  });
+
   it('uses the line merge when a side is not JSON', () => {
     const t = triple('vscode', 'settings.json');
     const r = mergeFile({ ...t, ours: `${t.ours}\n}}` });

@@ -37,7 +37,11 @@ export function mergeJson(base: string, ours: string, theirs: string): Structure
     text = applyEdits(text, modify(text, [...e.path], e.kind === 'set' ? e.value : undefined, options));
   }
   // What we wrote must read back as the merged tree; anything else is a bug we do not ship.
-  const check = parseJsonc(text);
-  if (!check.ok || !deepEqual(check.value, applyToTree(t.value, edits))) return { kind: 'unparsable' };
-  return { kind: 'merged', text };
+  const expected = applyToTree(t.value, edits);
+  const same = (other: string): boolean => {
+    const check = parseJsonc(other);
+    return check.ok && deepEqual(check.value, expected);
+  };
+  if (!same(text)) return { kind: 'unparsable' };
+  return { kind: 'merged', text, same };
 }

@@ -118,10 +118,17 @@ describe('mergeFile: TOML', () => {
     assert.equal(r.text, replaceOnce(t.theirs, '"registry" = "docker.io/library/registry"', '"registry" = "registry.example.internal/mirror/registry"'));
   });
 
-  it('compares values as TOML reads them: 0x7 is 7, no change', () => {
+  it('compares values as TOML reads them: 0x7 is 7, so no conflict with a new vt', () => {
+    const t = triple('greetd', 'config.toml');
+    const theirs = replaceOnce(t.base, 'vt = 7', 'vt = 8');
+    const r = mergeFile({ ...t, ours: replaceOnce(t.base, 'vt = 7', 'vt = 0x7'), theirs });
+    assert.deepEqual([r.method, r.conflicts, r.text], ['structured', 0, theirs]);
+  });
+
+  it('keeps the user spelling when it is all the user changed and the line merge is clean', () => {
     const t = triple('greetd', 'config.toml');
     const r = mergeFile({ ...t, ours: replaceOnce(t.base, 'vt = 7', 'vt = 0x7') });
-    assert.deepEqual([r.method, r.text], ['structured', t.theirs]);
+    assert.deepEqual([r.method, r.text], ['lines', replaceOnce(t.theirs, 'vt = 7', 'vt = 0x7')]);
   });
 
   it('keeps multi-line arrays and strings together with their key', () => {

@@ -20,9 +20,13 @@ function mergeKeyFiles(base: string, ours: string, theirs: string, dialect: Dial
   const text = spliceEdits(theirs, kt, ko, edits, { oursTree, value, ...(render ? { render } : {}) });
   if (text === undefined) return { kind: 'conflict' };
   // Read back what we wrote: it must hold exactly the merged keys.
-  const back = parseKeyFile(text, dialect);
-  if (!back || !deepEqual(treeOf(back, value, lists), applyToTree(theirsTree, edits))) return { kind: 'unparsable' };
-  return { kind: 'merged', text };
+  const expected = applyToTree(theirsTree, edits);
+  const same = (other: string): boolean => {
+    const back = parseKeyFile(other, dialect);
+    return back !== undefined && deepEqual(treeOf(back, value, lists), expected);
+  };
+  if (!same(text)) return { kind: 'unparsable' };
+  return { kind: 'merged', text, same };
 }
 
 export const mergeIni = (base: string, ours: string, theirs: string): Structured => mergeKeyFiles(base, ours, theirs, 'ini');
@@ -50,9 +54,14 @@ export function mergeToml(base: string, ours: string, theirs: string): Structure
   const r = mergeKeyFiles(base, ours, theirs, 'toml', value, renderToml);
   if (r.kind !== 'merged') return r;
   const edits = mergeTrees(b, o, t);
-  const back = tryToml(r.text);
-  if (edits === undefined || back === undefined || !deepEqual(back, applyToTree(t, edits))) return { kind: 'conflict' };
-  return r;
+  if (edits === undefined) return { kind: 'conflict' };
+  const expected = applyToTree(t, edits);
+  const same = (other: string): boolean => {
+    const back = tryToml(other);
+    return back !== undefined && deepEqual(back, expected) && r.same(other);
+  };
+  if (!same(r.text)) return { kind: 'conflict' };
+  return { kind: 'merged', text: r.text, same };
 }
 
 function tryToml(text: string): Record<string, unknown> | undefined {

@@ -51,9 +51,12 @@ export function mergeYaml(base: string, ours: string, theirs: string): Structure
   if (edits.some((e) => e.path.length === 0) || !isMap(t.doc.contents)) return { kind: 'conflict' };
 
   const expected = applyToTree(t.value, edits);
+  const same = (other: string): boolean => {
+    const back = parseYaml(other);
+    return back !== undefined && deepEqual(back.value, expected);
+  };
   const spliced = spliceYaml(theirs, t.doc, ours, o.doc, o.value, edits);
-  const direct = spliced === undefined ? undefined : parseYaml(spliced);
-  if (direct && deepEqual(direct.value, expected)) return { kind: 'merged', text: spliced! };
+  if (spliced !== undefined && same(spliced)) return { kind: 'merged', text: spliced, same };
 
   const printedTheirs = t.doc.toString(PRINT);
   const doc = t.doc.clone();
@@ -82,8 +85,7 @@ export function mergeYaml(base: string, ours: string, theirs: string): Structure
   // cleanly, or does not read back right, the Document's own print is still correct.
   const relaid = printedTheirs === theirs ? printed : mergeLines(printedTheirs, printed, theirs);
   for (const text of typeof relaid === 'string' ? [relaid] : relaid.conflicts === 0 ? [relaid.text, printed] : [printed]) {
-    const back = parseYaml(text);
-    if (back && deepEqual(back.value, expected)) return { kind: 'merged', text };
+    if (same(text)) return { kind: 'merged', text, same };
   }
   return { kind: 'unparsable' };
 }
