@@ -47,6 +47,13 @@ describe('mergeFile: INI, small cases', () => {
   });
 });
 
+describe('mergeFile: INI, what it leaves to the line merge', () => {
+  it('an INI written as "key: value" is not read as bare keys', () => {
+    const r = mergeFile({ base: '[s]\na: 1\nb: 1\n', ours: '[s]\na: 2\nb: 1\n', theirs: '[s]\na: 1\nb: 1\nc: 1\n', format: 'ini' });
+    assert.deepEqual([r.method, r.fallback, r.text], ['lines', 'unparsable', '[s]\na: 2\nb: 1\nc: 1\n']);
+  });
+});
+
 describe('mergeFile: git-config (written by git 2.39)', () => {
   it('a section the user removed stays removed; theirs new keys elsewhere are kept', () => {
     const t = triple('gitconfig', 'gitconfig');

@@ -97,6 +97,8 @@ function iniEntry(lines: readonly string[], i: number, dialect: Dialect): Entry 
     if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(keyText)) return undefined;
     return { key: keyText.toLowerCase(), start: i, end, value: eq < 0 ? null : raw.slice(eq + 1).trim() };
   }
+  // "key: value" is another INI dialect; read as a bare key its value would be part of its name.
+  if (eq < 0 && keyText.includes(':')) return undefined;
   return { key: keyText, start: i, end, value: eq < 0 ? null : raw.slice(eq + 1).trim() };
 }
 
