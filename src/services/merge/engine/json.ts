@@ -22,7 +22,9 @@ function formatting(text: string): FormattingOptions {
 }
 
 export function mergeJson(base: string, ours: string, theirs: string): Structured {
-  const b = parseJsonc(base);
+  // An empty base (no recorded ancestor: the file is new on both sides) is an empty object, so
+  // keys added on either side merge instead of the whole file conflicting.
+  const b: ReturnType<typeof parseJsonc> = base.trim() === '' ? { ok: true, value: undefined } : parseJsonc(base);
   const o = parseJsonc(ours);
   const t = parseJsonc(theirs);
   if (!b.ok || !o.ok || !t.ok) return { kind: 'unparsable' };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { triple } from './__fixtures__/triple.ts';
+import type { MergeFormat } from './format.ts';
 import { mergeFile } from './merge.ts';
 
 describe('mergeFile: trivial cases', () => {
@@ -23,6 +24,21 @@ describe('mergeFile: trivial cases', () => {
   it('parses nothing: files that are not JSON at all still merge trivially as json', () => {
     const r = mergeFile({ base: '{ not json', ours: '{ not json, mine', theirs: '{ not json', format: 'json' });
     assert.deepEqual(r, { text: '{ not json, mine', conflicts: 0, format: 'json', method: 'trivial' });
+  });
+
+  it('without a base (new on both sides), keys added on each side merge in every structured format', () => {
+    const cases: Array<[MergeFormat, string, string, string]> = [
+      ['json', '{\n  "a": 1\n}\n', '{\n  "b": 2\n}\n', '{\n  "b": 2,\n  "a": 1\n}\n'],
+      ['yaml', 'a: 1\n', 'b: 2\n', 'b: 2\na: 1\n'],
+      ['ini', '[s]\na=1\n', '[s]\nb=2\n', '[s]\nb=2\na=1\n'],
+      ['toml', 'a = 1\n', 'b = 2\n', 'b = 2\na = 1\n'],
+    ];
+    for (const [format, ours, theirs, want] of cases) {
+      const r = mergeFile({ base: '', ours, theirs, format });
+      assert.deepEqual([format, r.method, r.conflicts, r.text], [format, 'structured', 0, want]);
+      // The line merge sees two different whole files.
+      assert.equal(mergeFile({ base: '', ours, theirs, format: 'text' }).conflicts, 1);
+    }
   });
 
   it('takes the format from the path, else text', () => {

@@ -46,7 +46,8 @@ export function mergeYaml(base: string, ours: string, theirs: string): Structure
   const o = parseYaml(ours);
   const t = parseYaml(theirs);
   if (!b || !o || !t) return { kind: 'unparsable' };
-  const edits = mergeTrees(b.value, o.value, t.value);
+  // An empty base (no recorded ancestor) has no keys: both sides' keys merge.
+  const edits = mergeTrees(b.value ?? undefined, o.value, t.value);
   if (edits === undefined) return { kind: 'conflict' };
   if (edits.some((e) => e.path.length === 0) || !isMap(t.doc.contents)) return { kind: 'conflict' };
 
