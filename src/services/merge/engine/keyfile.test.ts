@@ -112,6 +112,13 @@ describe('mergeFile: TOML', () => {
     assert.equal(r.text, want);
   });
 
+  it('carries the comment the user wrote above a key they changed, not the comments the package wrote', () => {
+    const t = triple('greetd', 'config.toml');
+    const ours = replaceOnce(t.base, 'vt = 7\n', '# tty1: no text console for the greeter to fight with\nvt = 1\n');
+    const r = mergeFile({ ...t, ours });
+    assert.deepEqual([r.method, r.text], ['structured', replaceOnce(t.theirs, 'vt = 7\n', '# tty1: no text console for the greeter to fight with\nvt = 1\n')]);
+  });
+
   it('is a conflict when both changed the greeter command', () => {
     const r = mergeFile(triple('greetd', 'config.toml', 'ours-conflict'));
     assert.deepEqual([r.method, r.fallback, r.conflicts], ['lines', 'conflict', 1]);

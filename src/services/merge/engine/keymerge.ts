@@ -17,7 +17,8 @@ function mergeKeyFiles(base: string, ours: string, theirs: string, dialect: Dial
   const oursTree = treeOf(ko, value, lists);
   const edits = mergeTrees(treeOf(kb, value, lists), oursTree, theirsTree);
   if (edits === undefined) return { kind: 'conflict' };
-  const text = spliceEdits(theirs, kt, ko, edits, { oursTree, value, ...(render ? { render } : {}) });
+  const known = new Set([...kb.lines, ...kt.lines].map((l) => l.trim()));
+  const text = spliceEdits(theirs, kt, ko, edits, { oursTree, value, known, ...(render ? { render } : {}) });
   if (text === undefined) return { kind: 'conflict' };
   // Read back what we wrote: it must hold exactly the merged keys.
   const expected = applyToTree(theirsTree, edits);

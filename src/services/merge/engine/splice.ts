@@ -17,12 +17,21 @@ export interface SpliceContext {
    * (git-config multi-values) each element is one side's own line for that value.
    */
   readonly render?: (lead: string, value: unknown) => string | undefined;
+  /** Every line of base and of theirs, trimmed: a comment found in neither was written by the user. */
+  readonly known: ReadonlySet<string>;
 }
 
 /** The first of the comment lines directly above line `n` (n itself when there are none). */
 function lead(kf: KeyFile, n: number): number {
   let i = n;
   while (i > 0 && /^\s*[#;]/.test(kf.lines[i - 1]!)) i--;
+  return i;
+}
+
+/** The first of the comment lines above line `n` that are in neither base nor theirs (n when none). */
+function notes(kf: KeyFile, n: number, known: ReadonlySet<string>): number {
+  let i = n;
+  while (i > 0 && /^\s*[#;]/.test(kf.lines[i - 1]!) && !known.has(kf.lines[i - 1]!.trim())) i--;
   return i;
 }
 
@@ -53,8 +62,8 @@ export function spliceEdits(theirsText: string, theirs: KeyFile, ours: KeyFile, 
       }
       if (tb.length) return undefined; // a set of a whole existing section: never produced by mergeTrees
       const ob = blocksOf(ours, id);
-      // A new section comes with the comment lines right above its header (what it is for).
-      const lines = ob.flatMap((b) => (b.header >= 0 ? copy(lead(ours, b.header), b.end) : copy(b.entries[0]!.start, b.entries.at(-1)!.end)));
+      // A new section comes with the comment lines the user wrote right above its header.
+      const lines = ob.flatMap((b) => (b.header >= 0 ? copy(notes(ours, b.header, ctx.known), b.end) : copy(b.entries[0]!.start, b.entries.at(-1)!.end)));
       if (id === '') {
         insert(-1, lines); // keys before the first header must stay before it
       } else {
@@ -73,7 +82,9 @@ export function spliceEdits(theirsText: string, theirs: KeyFile, ours: KeyFile, 
     const oursOwn = blocksOf(ours, id).flatMap((b) => b.entries.filter((x) => x.key === key));
     let lines: string[];
     if (deepEqual(getPath(ctx.oursTree, e.path), e.value)) {
-      lines = oursOwn.flatMap((x) => copy(x.start, x.end));
+      // With the comment lines the user wrote right above the key (why they changed it).
+      const first = oursOwn[0];
+      lines = first ? [...copy(notes(ours, first.start, ctx.known), first.start), ...oursOwn.flatMap((x) => copy(x.start, x.end))] : [];
     } else {
       const merged = mergedLines(e.value, [...oursOwn.map((x) => ({ kf: ours, x })), ...mine.map((x) => ({ kf: theirs, x }))], ctx);
       if (merged === undefined) return undefined;
