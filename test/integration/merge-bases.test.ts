@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { confinedRunner } from '../../src/core/confine/index.ts';
 import { hostReadOnlyRunner } from '../../src/core/runner/exec.ts';
-import { captureBases } from '../../src/providers/system/etc/bases.ts';
+import { readOnlyPipeline } from '../../src/core/runner/pipe.ts';
+import { captureBases, debArchiveName } from '../../src/providers/system/etc/bases.ts';
 import { cli } from '../lib/cli.ts';
 import { copyReleaseTree, ensureReleaseTree, type ReleaseTreeCopy } from '../lib/release-trees.ts';
 
@@ -155,6 +156,19 @@ describe('merge bases recorded by capture --root', { skip }, () => {
     assert.match(again.stdout, /unchanged, nothing committed/);
     assert.ok(readFileSync(join(repo, 'hosts/merge/bases/index.json')).equals(before));
     assert.equal(sh(['git', '-C', repo, 'status', '--porcelain']), '');
+  });
+
+  test("apt's own cache file names are debArchiveName of each .deb's fields; the extraction pipeline is bounded", async () => {
+    const archives = join(root(), 'var/cache/apt/archives');
+    const debs = readdirSync(archives).filter((f) => f.endsWith('.deb'));
+    assert.ok(debs.length > 50, `${debs.length} .debs in the cache`);
+    for (const f of debs) {
+      const [p, v, a] = sh(['dpkg-deb', '--field', join(archives, f), 'Package', 'Version', 'Architecture']).split('\n').map((l) => l.replace(/^[A-Za-z]+: /, ''));
+      assert.equal(debArchiveName(p!, v!, a!), f);
+    }
+    const ssh = join(archives, debs.find((f) => f.startsWith('openssh-server_'))!);
+    await assert.rejects(readOnlyPipeline([['dpkg-deb', '--fsys-tarfile', ssh]], { maxBytes: 4096, timeoutMs: 60_000 }), /more than 4096 bytes of output/);
+    await assert.rejects(readOnlyPipeline([['dpkg-deb', '--fsys-tarfile', ssh], ['tar', '--extract', '--to-stdout', '--file=-', '--no-wildcards', '--', './etc/none']], { maxBytes: 4096, timeoutMs: 60_000 }), /tar .* failed \(exit 2\):\n  tar: \.\/etc\/none: Not found in archive/);
   });
 
   test('a .deb missing from the cache: the entry is unavailable with the reason, the capture succeeds', () => {
