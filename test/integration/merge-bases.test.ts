@@ -215,6 +215,23 @@ describe('merge bases recorded by capture --root', { skip }, () => {
     assert.deepEqual(readdirSync(tmpdir()).filter((f) => f.startsWith('sysmanifest-base-')), before, 'the download directories are removed');
   });
 
+  test('no network: one failed download, the other packages are not tried; the capture goes on', async () => {
+    // apt-get takes its proxy from http_proxy when apt.conf names none: a closed port is a mirror it cannot reach.
+    const saved = process.env.http_proxy;
+    process.env.http_proxy = 'http://127.0.0.1:9';
+    try {
+      const got = await captureBases({ runner: confinedRunner(hostReadOnlyRunner(), root()), root: root(), download: true, downloadTimeoutMs: 60_000 });
+      const reasons = ['/etc/skel/.bashrc', '/etc/login.defs'].map((p) => got.index.etc[p]!.unavailable ?? '');
+      // bash sorts first: its download fails, login's is not attempted.
+      assert.match(reasons[0]!, /^bash_.*\.deb is not in \/var\/cache\/apt\/archives, and apt-get download bash:amd64=\S+ failed: .*(127\.0\.0\.1|Failed to fetch)/);
+      assert.match(reasons[1]!, /^login_.*\.deb is not in \/var\/cache\/apt\/archives; not downloaded, since an earlier download failed: /);
+      assert.ok(got.index.etc['/etc/sysctl.conf']!.sha256, 'bases from the cache are still recorded');
+    } finally {
+      if (saved === undefined) delete process.env.http_proxy;
+      else process.env.http_proxy = saved;
+    }
+  });
+
   test('a hostile tree: symlinks to the host’s files and a FIFO are never read', () => {
     const hostShadow = readFileSync('/etc/shadow');
     const hostPasswd = readFileSync('/etc/passwd');

@@ -103,7 +103,7 @@ export interface CaptureBasesOptions {
   readonly previous?: PreviousBases;
   /** Whether a .deb missing from the cache may be downloaded (only for the running system). */
   readonly download: boolean;
-  /** Seconds each download may take (default 120). */
+  /** How long each download may take, in ms (default 120 s). */
   readonly downloadTimeoutMs?: number;
 }
 
@@ -114,8 +114,11 @@ interface Need {
   readonly owner: BaseOwner;
 }
 
+/** apt-get's words for a mirror it cannot reach (as opposed to a version the mirror lacks). */
+const NO_NETWORK = /timed out|Temporary failure resolving|Could not resolve|Could not connect|Unable to connect|Network is unreachable|Connection (refused|timed out)|Failed to fetch/i;
+
 /** The bases of one package version: from the cache, else (running system) downloaded. */
-async function fromPackage(o: CaptureBasesOptions, fs: RootFs, pkg: StatusPackage, needs: readonly Need[], out: Map<string, BaseEntry>, blobs: Map<string, Uint8Array>): Promise<void> {
+async function fromPackage(o: CaptureBasesOptions, fs: RootFs, state: { offline?: string }, pkg: StatusPackage, needs: readonly Need[], out: Map<string, BaseEntry>, blobs: Map<string, Uint8Array>): Promise<void> {
   const name = debArchiveName(pkg.name, pkg.version, pkg.arch);
   const inCache = join(APT_ARCHIVES, name);
   const fail = (reason: string, only?: readonly Need[]): void => {
@@ -130,11 +133,14 @@ async function fromPackage(o: CaptureBasesOptions, fs: RootFs, pkg: StatusPackag
   if (deb === undefined && !o.download) return fail(`${tried} (the apt configuration of a --root tree is never run to download it)`);
   if (deb === undefined) {
     const spec = `${pkg.name}${pkg.arch === 'all' ? '' : `:${pkg.arch}`}=${pkg.version}`;
+    if (state.offline !== undefined) return fail(`${tried}; not downloaded, since an earlier download failed: ${state.offline}`);
     try {
       const got = await aptDownload(spec, o.downloadTimeoutMs);
       deb = got.deb;
       cleanup = got.cleanup;
     } catch (e) {
+      // No network (a live system, a guest): one wait for it per capture, not one per package.
+      if (NO_NETWORK.test(why(e))) state.offline = why(e);
       return fail(`${tried}, and apt-get download ${spec} failed: ${why(e)}`);
     }
   }
@@ -271,9 +277,10 @@ export async function captureBases(o: CaptureBasesOptions): Promise<CapturedBase
       group.needs.push({ abs, owner });
       byPackage.set(key, group);
     }
+    const state: { offline?: string } = {};
     for (const key of [...byPackage.keys()].sort()) {
       const { pkg, needs } = byPackage.get(key)!;
-      await fromPackage(o, fs, pkg, needs, etc, blobs);
+      await fromPackage(o, fs, state, pkg, needs, etc, blobs);
     }
     await fromUcf(o, fs, tree, packages, etc, blobs);
   }
