@@ -30,10 +30,23 @@ test('a conffile moved between packages: the installed, current owner', () => {
   assert.deepEqual(baseOwner('/etc/x.conf', t, packages), { pkg: pkg('new', '2'), md5: md5b });
 });
 
-test('a package in config-files state ships nothing on disk: no owner', () => {
+test("a removed package's conffile (config-files state): the version dpkg kept", () => {
   const t = tree({ conffiles: new Map([['/etc/x.conf', [{ pkg: 'gone', md5: md5a, obsolete: false }]]]) });
-  const r = baseOwner('/etc/x.conf', t, new Map([['gone', [pkg('gone', '1', 'config-files')]]]));
+  assert.deepEqual(baseOwner('/etc/x.conf', t, new Map([['gone', [pkg('gone', '1', 'config-files')]]])), { pkg: pkg('gone', '1', 'config-files'), md5: md5a });
+});
+
+test('an obsolete conffile: no base from the installed version, but the package and version are named', () => {
+  const t = tree({ conffiles: new Map([['/etc/x.conf', [{ pkg: 'p', md5: md5a, obsolete: true }]]]) });
+  const r = baseOwner('/etc/x.conf', t, new Map([['p', [pkg('p', '2')]]]));
   assert.ok('problem' in r);
+  assert.match(r.problem, /p 2 no longer ships it/);
+  assert.deepEqual(r.owner, { pkg: pkg('p', '2'), md5: md5a });
+});
+
+test('a conffile of a package dpkg has no paragraph for: no owner to name', () => {
+  const t = tree({ conffiles: new Map([['/etc/x.conf', [{ pkg: 'ghost', md5: md5a, obsolete: false }]]]) });
+  const r = baseOwner('/etc/x.conf', t, new Map());
+  assert.ok('problem' in r && r.owner === undefined);
 });
 
 test('an md5sums-listed file of a multi-arch package: the stem names the architecture', () => {

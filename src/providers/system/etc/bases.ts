@@ -26,7 +26,8 @@ import { computeEtcTree, md5hex, type EtcTree } from './tree.ts';
 export const APT_ARCHIVES = '/var/cache/apt/archives';
 const UCF = '/var/lib/ucf';
 /** dpkg states in which a package's files are on disk as its version shipped them. */
-const ON_DISK = new Set(['installed', 'half-configured', 'triggers-awaited', 'triggers-pending']);
+const ON_DISK: ReadonlySet<string> = new Set(['installed', 'half-configured', 'triggers-awaited', 'triggers-pending']);
+const CONFIG_FILES: ReadonlySet<string> = new Set(['config-files']);
 
 /**
  * apt's QuoteString (apt-pkg/contrib/strutl.cc): "%" + two lower-case hex digits for each byte
@@ -57,10 +58,11 @@ export interface BaseOwner {
 }
 
 /** The installed package (and dpkg's md5) a base of `abs` comes from, or why there is none. */
-export function baseOwner(abs: string, tree: EtcTree, packages: ReadonlyMap<string, readonly StatusPackage[]>): BaseOwner | { problem: string; pkg?: StatusPackage; md5?: string } {
+export function baseOwner(abs: string, tree: EtcTree, packages: ReadonlyMap<string, readonly StatusPackage[]>): BaseOwner | { problem: string; owner?: BaseOwner } {
   const dpkg = tree.dpkgEtc;
-  const installed = (name: string, arch?: string): StatusPackage | undefined =>
-    (packages.get(name) ?? []).filter((p) => ON_DISK.has(p.state) && (arch === undefined || p.arch === arch || p.arch === 'all')).sort((a, b) => (a.arch < b.arch ? -1 : 1))[0];
+  const pick = (name: string, states: ReadonlySet<string>, arch?: string): StatusPackage | undefined =>
+    (packages.get(name) ?? []).filter((p) => states.has(p.state) && p.version !== '' && (arch === undefined || p.arch === arch || p.arch === 'all')).sort((a, b) => (a.arch < b.arch ? -1 : 1))[0];
+  const installed = (name: string, arch?: string): StatusPackage | undefined => pick(name, ON_DISK, arch);
   const conffiles = dpkg.conffiles.get(abs);
   if (conffiles !== undefined) {
     // A conffile listed by two packages (moved between them): the installed, current owner.
@@ -68,7 +70,17 @@ export function baseOwner(abs: string, tree: EtcTree, packages: ReadonlyMap<stri
       const pkg = installed(c.pkg);
       if (pkg && !c.obsolete && c.md5 !== undefined) return { pkg, md5: c.md5 };
     }
-    return { problem: `no installed package ships it as a current conffile (${conffiles.map((c) => `${c.pkg}${c.obsolete ? ' obsolete' : ''}`).join(', ')})` };
+    // A removed package's conffiles stay (config-files state, its Version kept): that version's .deb has them.
+    for (const c of conffiles) {
+      const pkg = pick(c.pkg, CONFIG_FILES);
+      if (pkg && !c.obsolete && c.md5 !== undefined) return { pkg, md5: c.md5 };
+    }
+    // An obsolete conffile: the installed version no longer ships it; its .deb cannot give the base.
+    for (const c of conffiles) {
+      const pkg = installed(c.pkg) ?? pick(c.pkg, CONFIG_FILES);
+      if (pkg && c.md5 !== undefined) return { problem: `${pkg.name} ${pkg.version} no longer ships it (an obsolete conffile of an older version)`, owner: { pkg, md5: c.md5 } };
+    }
+    return { problem: `no package in dpkg's status ships it with a known md5 (${conffiles.map((c) => c.pkg).join(', ')})` };
   }
   const md5 = dpkg.md5sums.get(abs);
   for (const stem of dpkg.owners.get(abs) ?? []) {
@@ -264,7 +276,9 @@ export async function captureBases(o: CaptureBasesOptions): Promise<CapturedBase
     for (const abs of wanted) {
       const owner = baseOwner(abs, tree, packages);
       if ('problem' in owner) {
-        // Not a base anyone can fetch: recorded only when a package is known to name (the index needs one).
+        // Said in the index when there is a package and version to name; a file no package in
+        // dpkg's status accounts for has no version to fetch and is left out.
+        if (owner.owner) etc.set(abs, { package: owner.owner.pkg.name, version: owner.owner.pkg.version, md5: owner.owner.md5, unavailable: owner.problem });
         continue;
       }
       const kept = await reusable(o, abs, owner);
