@@ -148,6 +148,7 @@ describe('merge bases recorded by capture --root', { skip }, () => {
     assert.doesNotMatch(readFileSync(join(repo, 'hosts/merge/manifest.yaml'), 'utf8'), /bases/);
     assert.equal(sh(['git', '-C', repo, 'status', '--porcelain']), '');
     assert.match(sh(['git', '-C', repo, 'ls-files', 'hosts/merge/bases']), /index\.json/);
+    assert.match(sh(['git', '-C', repo, 'log', '-1', '--format=%B']), /^merge bases: 4 \/etc file\(s\) recorded, 2 unavailable, 4 \/etc\/skel file\(s\) \(8 written, 0 removed\)$/m);
 
     // A second capture of the unchanged tree: the same bytes, nothing to commit.
     const before = readFileSync(join(repo, 'hosts/merge/bases/index.json'));
