@@ -257,6 +257,13 @@ describe('merge bases recorded by capture --root', { skip }, () => {
       unlinkSync(ucf);
       symlinkSync('/etc/ssh/sshd_config', ucf);
 
+      // dpkg's status naming a conffile path no index may hold (it is "deleted": nothing is there).
+      const status = join(root(), 'var/lib/dpkg/status');
+      const statusCopy = join(outside, 'status');
+      copyFileSync(status, statusCopy);
+      writeFileSync(status, readFileSync(status, 'utf8').replace(/^ \/etc\/cron\.daily\/apt-compat ([0-9a-f]{32})$/m, ' /etc/cron.daily/apt-compat $1\n /etc/../etc/evil $1'));
+      assert.match(readFileSync(status, 'utf8'), /\/etc\/\.\.\/etc\/evil/);
+
       const repo = join(tmp, 'repo-hostile');
       const r = capture(repo);
       assert.equal(r.status, 0, r.stderr);
@@ -264,6 +271,7 @@ describe('merge bases recorded by capture --root', { skip }, () => {
       assert.deepEqual(Object.keys(index.skel).sort(), ['.bash_logout', '.bashrc', '.config/app/settings.ini', '.profile']);
       assert.match(index.etc['/etc/apt/apt.conf.d/01autoremove']!.unavailable ?? '', /is not in \/var\/cache\/apt\/archives/);
       assert.equal(index.etc['/etc/sysctl.conf'], undefined, 'a conffile that is now a symlink is not a modified file');
+      assert.ok(Object.keys(index.etc).every((k) => !k.includes('..')), 'a path with ".." is left out');
       // ucf's cache resolved inside the tree: the administrator's sshd_config, which is not pristine.
       assert.match(index.etc['/etc/ssh/sshd_config']!.unavailable ?? '', /has md5 [0-9a-f]{32}, not the [0-9a-f]{32} of ucf's hashfile/);
       for (const name of readdirSync(join(repo, 'hosts/merge/bases'))) {
@@ -276,6 +284,7 @@ describe('merge bases recorded by capture --root', { skip }, () => {
       for (const f of ['x', 'y', 'fifo']) unlinkSync(join(root(), 'etc/skel', f));
       unlinkSync(ucf);
       copyFileSync(ucfCopy, ucf);
+      copyFileSync(statusCopy, status);
     } finally {
       rmSync(outside, { recursive: true, force: true });
     }

@@ -16,7 +16,7 @@
 import { join } from 'node:path';
 import { readInRoot, relativePathProblem, RootFs } from '../../../core/confine/index.ts';
 import { isUserError, UserError } from '../../../core/errors.ts';
-import { MAX_BASE_BYTES, sha256hex, type BaseEntry, type BasesIndex } from '../../../core/repo/bases.ts';
+import { checkBasesIndex, MAX_BASE_BYTES, sha256hex, type BaseEntry, type BasesIndex } from '../../../core/repo/bases.ts';
 import { aptDownload } from '../../../core/runner/apt-download.ts';
 import { readOnlyPipeline } from '../../../core/runner/pipe.ts';
 import type { ReadOnlyRunner } from '../../../core/runner/types.ts';
@@ -299,6 +299,18 @@ export async function captureBases(o: CaptureBasesOptions): Promise<CapturedBase
     await fromUcf(o, fs, tree, packages, etc, blobs);
   }
   const skel = await captureSkel(o, fs, blobs);
+  // A hostile status file can name paths ("/etc/../x") or versions the index cannot hold: those
+  // entries are left out rather than failing the capture when the index is written.
+  for (const [abs, entry] of etc) {
+    try {
+      checkBasesIndex({ format: 1, etc: { [abs]: entry }, skel: {} }, 'entry');
+    } catch (e) {
+      if (!isUserError(e)) throw e;
+      etc.delete(abs);
+    }
+  }
+  const referenced = new Set([...[...etc.values()].flatMap((e) => (e.sha256 ? [e.sha256] : [])), ...Object.values(skel).map((x) => x.sha256)]);
+  for (const name of [...blobs.keys()]) if (!referenced.has(name)) blobs.delete(name);
   const sorted = Object.fromEntries([...etc].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   const unavailable = [...etc.values()].filter((e) => e.unavailable !== undefined).length;
   return {
