@@ -136,6 +136,8 @@ async function fromPackage(o: CaptureBasesOptions, fs: RootFs, state: { offline?
   const fail = (reason: string, only?: readonly Need[]): void => {
     for (const n of only ?? needs) out.set(n.abs, { package: pkg.name, version: pkg.version, md5: n.owner.md5, unavailable: reason });
   };
+  // No Debian name, version or architecture has a "/" (deb-version(7)); one from a hostile status would make a path.
+  if (name.includes('/')) return fail(`${JSON.stringify(`${pkg.name} ${pkg.version} ${pkg.arch}`)} is not a Debian package name, version and architecture`);
   let deb: string | undefined;
   let cleanup: (() => void) | undefined;
   let tried = `${name} is not in ${APT_ARCHIVES}`;
