@@ -12,7 +12,7 @@ import { checkRules } from '../core/manifest/rules.ts';
 import type { EtcRepo, Manifest, Storage } from '../core/manifest/types.gen.ts';
 import { formatPath, validateSchema } from '../core/manifest/validate.ts';
 import { writeIfChanged } from '../core/repo/files.ts';
-import { readBaseBlob, readBasesIndex, writeBases } from '../core/repo/bases.ts';
+import { formatBasesIndex, readBaseBlob, readBasesIndex, writeBases } from '../core/repo/bases.ts';
 import { captureBases } from '../providers/system/etc/bases.ts';
 import { checkHostName } from '../core/repo/host.ts';
 import { schemaRefFor, writeRepoSchemas } from '../core/repo/schemas.ts';
@@ -167,6 +167,8 @@ export interface BasesWritten {
   /** Blobs written and removed in this capture. */
   readonly written: number;
   readonly removed: number;
+  /** Whether index.json changed (or was new). */
+  readonly indexChanged: boolean;
 }
 
 /**
@@ -188,8 +190,9 @@ async function recordBases(runner: ReadOnlyRunner, root: string, hostDir: string
     // Only the running system's apt may fetch a missing .deb; a --root tree's is never run.
     download: resolve(root) === '/',
   });
+  const before = index === undefined ? undefined : formatBasesIndex(index);
   const w = await writeBases(hostDir, captured.index, captured.blobs);
-  return { ...captured.counts, ...w };
+  return { ...captured.counts, ...w, indexChanged: before !== formatBasesIndex(captured.index) };
 }
 
 /** The manifest already in the repository, if any: the user's declarations carry over. */

@@ -7,6 +7,7 @@
 // nothing is written outside hosts/NAME — with a 0600 key kept 0600.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -104,6 +105,10 @@ describe('capture --root on a hostile tree', { skip }, () => {
     link('etc/crypttab', '../../../../../../../../..' + join(host, 'fstab'));
     link('etc/adduser.conf', join(host, 'shadow'));
     link('etc/host-dir', host);
+    // /etc/skel (merge bases): links to host files are not skel files; a real one is recorded.
+    put('etc/skel/.profile', '# R-SKEL-PROFILE\n');
+    link('etc/skel/.bashrc', join(host, 'shadow'));
+    link('etc/skel/.config', host);
     link('etc/loop1', 'loop2');
     link('etc/loop2', 'loop1');
   });
@@ -125,7 +130,9 @@ describe('capture --root on a hostile tree', { skip }, () => {
     // 2. The repository: only hosts/hostile/, no trace of the host's files.
     // (schemas/ is the package's own copy of the JSON Schemas, for editors: not from the tree)
     const written = files(repo).filter((f) => !f.startsWith('.git/') && !f.startsWith('schemas/'));
-    assert.deepEqual(written, ['hosts/hostile/apt-keys/etc/apt/keyrings/abs.gpg', 'hosts/hostile/apt-keys/etc/apt/keyrings/own.gpg', 'hosts/hostile/manifest.yaml']);
+    const profile = createHash('sha256').update('# R-SKEL-PROFILE\n').digest('hex');
+    assert.deepEqual(written, ['hosts/hostile/apt-keys/etc/apt/keyrings/abs.gpg', 'hosts/hostile/apt-keys/etc/apt/keyrings/own.gpg', `hosts/hostile/bases/${profile}`, 'hosts/hostile/bases/index.json', 'hosts/hostile/manifest.yaml']);
+    assert.deepEqual(JSON.parse(readFileSync(join(repo, 'hosts/hostile/bases/index.json'), 'utf8')), { etc: {}, format: 1, skel: { '.profile': { sha256: profile } } });
     for (const f of files(repo)) assert.ok(!readFileSync(join(repo, f)).includes(MARKER), `${f} holds no host data`);
 
     // 3. The keys: R's own, mode kept; the hostile ones not stored.

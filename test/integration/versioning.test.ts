@@ -56,7 +56,8 @@ describe('capture --commit, diff, lock, hooks, status', { skip }, () => {
     assert.equal(count(), 1);
     assert.equal(git('log', '-1', '--format=%an <%ae>').trim(), 'sysmanifest <root@chroot>');
     const files = git('ls-files').trim().split('\n');
-    assert.deepEqual(files.filter((f) => !f.startsWith('hosts/chroot/apt-keys/') && !f.startsWith('schemas/')), ['hosts/chroot/manifest.yaml']);
+    assert.deepEqual(files.filter((f) => !f.startsWith('hosts/chroot/apt-keys/') && !f.startsWith('hosts/chroot/bases/') && !f.startsWith('schemas/')), ['hosts/chroot/manifest.yaml']);
+    assert.ok(files.includes('hosts/chroot/bases/index.json'), 'the merge bases are committed with the manifest');
     // The schemas its first line points at are committed with it (class 10 of issue 11).
     assert.ok(files.includes('schemas/manifest.json') && files.includes('schemas/manifest.schema.json'), files.join(' '));
 

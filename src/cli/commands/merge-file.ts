@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../core/errors.ts';
 import { readInputBytes } from '../../core/input.ts';
 import { formatFor, isBinary, isMergeFormat, MERGE_FORMATS, mergeFile, type MergeFormat } from '../../services/merge/engine/index.ts';
-import { collect, type Out } from './common.ts';
+import type { Out } from './common.ts';
 
 /** A config file is kilobytes; the cap only keeps a wrong argument (a disk image) from filling memory. */
 export const MAX_MERGE_INPUT_BYTES = 64 * 1024 * 1024;
@@ -10,7 +10,9 @@ export const MAX_MERGE_INPUT_BYTES = 64 * 1024 * 1024;
 const HELP = `
 Like git merge-file -p --diff3, but the order is BASE OURS THEIRS, and JSON/JSONC, YAML, INI
 (.desktop, mimeapps.list), git-config and TOML files are merged key by key: edits to different
-keys never conflict, and comments and layout come from THEIRS.
+keys do not conflict, and comments and layout come from THEIRS (when you changed only comments
+or layout, the line merge keeps them if it is clean). A key both sides changed, or a file that
+does not parse, gets the line merge and its markers.
 
 Output: the merged text on stdout, byte for byte (no newline added).
 Exit status: 0 merged cleanly; 1 conflicts remain (diff3 markers in the output, their number on
@@ -34,11 +36,12 @@ export function registerMergeFile(program: Command, _out: Out): void {
     .argument('<ours>', 'your version of the file; its name decides the format')
     .argument('<theirs>', 'the version the fresh install has now')
     .option('--format <format>', `merge as ${MERGE_FORMATS.join(', ')} (default: from the name of OURS)`)
-    .option('-L, --label <label>', 'label for the conflict markers, up to three times: base, ours, theirs', collect, [])
+    .option('-L, --label <label>', 'label for the conflict markers, up to three times: base, ours, theirs', (v: string, prev: string[] = []) => [...prev, v])
     .addHelpText('after', HELP)
-    .action(async (baseFile: string, oursFile: string, theirsFile: string, o: { format?: string; label: string[] }) => {
+    .action(async (baseFile: string, oursFile: string, theirsFile: string, o: { format?: string; label?: string[] }) => {
       const format = chooseFormat(o.format, oursFile);
-      if (o.label.length > 3) throw new UserError('USAGE', `merge-file: -L given ${o.label.length} times; at most three labels (base, ours, theirs)`, { hint: 'drop the extra -L' });
+      const labels = o.label ?? [];
+      if (labels.length > 3) throw new UserError('USAGE', `merge-file: -L given ${labels.length} times; at most three labels (base, ours, theirs)`, { hint: 'drop the extra -L' });
       const [base, ours, theirs] = await Promise.all([baseFile, oursFile, theirsFile].map(read));
       // stdout is the merged file itself, so it bypasses the `out` printer: that one escapes
       // control characters for the terminal, which would turn a CRLF file's \r into "\u000d".
@@ -52,7 +55,7 @@ export function registerMergeFile(program: Command, _out: Out): void {
         });
       }
       const text = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
-      const [l0, l1, l2] = o.label;
+      const [l0, l1, l2] = labels;
       const r = mergeFile({ base: text(base!), ours: text(ours!), theirs: text(theirs!), format, path: oursFile, labels: { base: l0 ?? baseFile, ours: l1 ?? oursFile, theirs: l2 ?? theirsFile } });
       write(r.text);
       if (r.conflicts > 0) {

@@ -71,10 +71,11 @@ function firstCapture(host: string, m: Manifest): string {
 }
 
 /** Full commit message; `previous` undefined means the host's first commit. */
-export function commitMessage(host: string, previous: Manifest | undefined, next: Manifest, changes: readonly Change[], etc?: EtcSummary): string {
+export function commitMessage(host: string, previous: Manifest | undefined, next: Manifest, changes: readonly Change[], etc?: EtcSummary, bases?: string): string {
   const subject = previous === undefined ? firstCapture(host, next) : summaryLine(host, changes, etc);
   const body = previous === undefined ? [] : changes.map((c) => `- ${c.what}`);
   const etcLines = etc ? [...etc.added.map((p) => `  A /etc/${p}`), ...etc.modified.map((p) => `  M /etc/${p}`), ...etc.removed.map((p) => `  D /etc/${p}`)] : [];
-  const blocks = [subject, ...(body.length ? [body.join('\n')] : []), ...(etcLines.length ? [`/etc repository:\n${etcLines.join('\n')}`] : [])];
+  // `bases`: one line when hosts/HOST/bases/ changed (e.g. a .deb came back into the cache).
+  const blocks = [subject, ...(body.length ? [body.join('\n')] : []), ...(etcLines.length ? [`/etc repository:\n${etcLines.join('\n')}`] : []), ...(bases ? [bases] : [])];
   return `${blocks.join('\n\n')}\n`;
 }

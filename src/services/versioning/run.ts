@@ -126,7 +126,9 @@ export async function captureRun(deps: RunDeps, options: RunOptions): Promise<Ru
     const prevText = (await hasHead(repo)) ? await textAt(repo, 'HEAD', rel) : undefined;
     const previous = prevText === undefined ? undefined : parseLoose(prevText, `HEAD:${rel}`);
     const changes = previous === undefined ? [] : semanticDiff(previous, capture.manifest);
-    const message = commitMessage(host, previous as Manifest | undefined, capture.manifest, changes, etc?.committed ? etc.changes : undefined);
+    const b = capture.bases;
+    const basesLine = b?.indexChanged ? `merge bases: ${b.etc} /etc file(s) recorded, ${b.unavailable} unavailable, ${b.skel} /etc/skel file(s) (${b.written} written, ${b.removed} removed)` : undefined;
+    const message = commitMessage(host, previous as Manifest | undefined, capture.manifest, changes, etc?.committed ? etc.changes : undefined, basesLine);
     // hosts/NAME and the schemas its first line points at (core/repo/schemas.ts).
     const commit = await commitFolder(repo, [folder, REPO_SCHEMAS], message, host);
     const etcRepo = capture.manifest.repos?.etc;

@@ -16,7 +16,7 @@
 import { join } from 'node:path';
 import { readInRoot, relativePathProblem, RootFs } from '../../../core/confine/index.ts';
 import { isUserError, UserError } from '../../../core/errors.ts';
-import { MAX_BASE_BYTES, sha256hex, type BaseEntry, type BasesIndex } from '../../../core/repo/bases.ts';
+import { checkBasesIndex, MAX_BASE_BYTES, sha256hex, type BaseEntry, type BasesIndex } from '../../../core/repo/bases.ts';
 import { aptDownload } from '../../../core/runner/apt-download.ts';
 import { readOnlyPipeline } from '../../../core/runner/pipe.ts';
 import type { ReadOnlyRunner } from '../../../core/runner/types.ts';
@@ -26,7 +26,8 @@ import { computeEtcTree, md5hex, type EtcTree } from './tree.ts';
 export const APT_ARCHIVES = '/var/cache/apt/archives';
 const UCF = '/var/lib/ucf';
 /** dpkg states in which a package's files are on disk as its version shipped them. */
-const ON_DISK = new Set(['installed', 'half-configured', 'triggers-awaited', 'triggers-pending']);
+const ON_DISK: ReadonlySet<string> = new Set(['installed', 'half-configured', 'triggers-awaited', 'triggers-pending']);
+const CONFIG_FILES: ReadonlySet<string> = new Set(['config-files']);
 
 /**
  * apt's QuoteString (apt-pkg/contrib/strutl.cc): "%" + two lower-case hex digits for each byte
@@ -57,10 +58,11 @@ export interface BaseOwner {
 }
 
 /** The installed package (and dpkg's md5) a base of `abs` comes from, or why there is none. */
-export function baseOwner(abs: string, tree: EtcTree, packages: ReadonlyMap<string, readonly StatusPackage[]>): BaseOwner | { problem: string; pkg?: StatusPackage; md5?: string } {
+export function baseOwner(abs: string, tree: EtcTree, packages: ReadonlyMap<string, readonly StatusPackage[]>): BaseOwner | { problem: string; owner?: BaseOwner } {
   const dpkg = tree.dpkgEtc;
-  const installed = (name: string, arch?: string): StatusPackage | undefined =>
-    (packages.get(name) ?? []).filter((p) => ON_DISK.has(p.state) && (arch === undefined || p.arch === arch || p.arch === 'all')).sort((a, b) => (a.arch < b.arch ? -1 : 1))[0];
+  const pick = (name: string, states: ReadonlySet<string>, arch?: string): StatusPackage | undefined =>
+    (packages.get(name) ?? []).filter((p) => states.has(p.state) && p.version !== '' && (arch === undefined || p.arch === arch || p.arch === 'all')).sort((a, b) => (a.arch < b.arch ? -1 : 1))[0];
+  const installed = (name: string, arch?: string): StatusPackage | undefined => pick(name, ON_DISK, arch);
   const conffiles = dpkg.conffiles.get(abs);
   if (conffiles !== undefined) {
     // A conffile listed by two packages (moved between them): the installed, current owner.
@@ -68,7 +70,17 @@ export function baseOwner(abs: string, tree: EtcTree, packages: ReadonlyMap<stri
       const pkg = installed(c.pkg);
       if (pkg && !c.obsolete && c.md5 !== undefined) return { pkg, md5: c.md5 };
     }
-    return { problem: `no installed package ships it as a current conffile (${conffiles.map((c) => `${c.pkg}${c.obsolete ? ' obsolete' : ''}`).join(', ')})` };
+    // A removed package's conffiles stay (config-files state, its Version kept): that version's .deb has them.
+    for (const c of conffiles) {
+      const pkg = pick(c.pkg, CONFIG_FILES);
+      if (pkg && !c.obsolete && c.md5 !== undefined) return { pkg, md5: c.md5 };
+    }
+    // An obsolete conffile: the installed version no longer ships it; its .deb cannot give the base.
+    for (const c of conffiles) {
+      const pkg = installed(c.pkg) ?? pick(c.pkg, CONFIG_FILES);
+      if (pkg && c.md5 !== undefined) return { problem: `${pkg.name} ${pkg.version} no longer ships it (an obsolete conffile of an older version)`, owner: { pkg, md5: c.md5 } };
+    }
+    return { problem: `no package in dpkg's status ships it with a known md5 (${conffiles.map((c) => c.pkg).join(', ')})` };
   }
   const md5 = dpkg.md5sums.get(abs);
   for (const stem of dpkg.owners.get(abs) ?? []) {
@@ -103,7 +115,7 @@ export interface CaptureBasesOptions {
   readonly previous?: PreviousBases;
   /** Whether a .deb missing from the cache may be downloaded (only for the running system). */
   readonly download: boolean;
-  /** Seconds each download may take (default 120). */
+  /** How long each download may take, in ms (default 120 s). */
   readonly downloadTimeoutMs?: number;
 }
 
@@ -114,13 +126,18 @@ interface Need {
   readonly owner: BaseOwner;
 }
 
+/** apt-get's words for a mirror it cannot reach (as opposed to a version the mirror lacks). */
+const NO_NETWORK = /timed out|Temporary failure resolving|Could not resolve|Could not connect|Unable to connect|Network is unreachable|Connection (refused|timed out)|Failed to fetch/i;
+
 /** The bases of one package version: from the cache, else (running system) downloaded. */
-async function fromPackage(o: CaptureBasesOptions, fs: RootFs, pkg: StatusPackage, needs: readonly Need[], out: Map<string, BaseEntry>, blobs: Map<string, Uint8Array>): Promise<void> {
+async function fromPackage(o: CaptureBasesOptions, fs: RootFs, state: { offline?: string }, pkg: StatusPackage, needs: readonly Need[], out: Map<string, BaseEntry>, blobs: Map<string, Uint8Array>): Promise<void> {
   const name = debArchiveName(pkg.name, pkg.version, pkg.arch);
   const inCache = join(APT_ARCHIVES, name);
   const fail = (reason: string, only?: readonly Need[]): void => {
     for (const n of only ?? needs) out.set(n.abs, { package: pkg.name, version: pkg.version, md5: n.owner.md5, unavailable: reason });
   };
+  // No Debian name, version or architecture has a "/" (deb-version(7)); one from a hostile status would make a path.
+  if (name.includes('/')) return fail(`${JSON.stringify(`${pkg.name} ${pkg.version} ${pkg.arch}`)} is not a Debian package name, version and architecture`);
   let deb: string | undefined;
   let cleanup: (() => void) | undefined;
   let tried = `${name} is not in ${APT_ARCHIVES}`;
@@ -130,11 +147,14 @@ async function fromPackage(o: CaptureBasesOptions, fs: RootFs, pkg: StatusPackag
   if (deb === undefined && !o.download) return fail(`${tried} (the apt configuration of a --root tree is never run to download it)`);
   if (deb === undefined) {
     const spec = `${pkg.name}${pkg.arch === 'all' ? '' : `:${pkg.arch}`}=${pkg.version}`;
+    if (state.offline !== undefined) return fail(`${tried}; not downloaded, since an earlier download failed: ${state.offline}`);
     try {
       const got = await aptDownload(spec, o.downloadTimeoutMs);
       deb = got.deb;
       cleanup = got.cleanup;
     } catch (e) {
+      // No network (a live system, a guest): one wait for it per capture, not one per package.
+      if (NO_NETWORK.test(why(e))) state.offline = why(e);
       return fail(`${tried}, and apt-get download ${spec} failed: ${why(e)}`);
     }
   }
@@ -258,7 +278,9 @@ export async function captureBases(o: CaptureBasesOptions): Promise<CapturedBase
     for (const abs of wanted) {
       const owner = baseOwner(abs, tree, packages);
       if ('problem' in owner) {
-        // Not a base anyone can fetch: recorded only when a package is known to name (the index needs one).
+        // Said in the index when there is a package and version to name; a file no package in
+        // dpkg's status accounts for has no version to fetch and is left out.
+        if (owner.owner) etc.set(abs, { package: owner.owner.pkg.name, version: owner.owner.pkg.version, md5: owner.owner.md5, unavailable: owner.problem });
         continue;
       }
       const kept = await reusable(o, abs, owner);
@@ -271,13 +293,26 @@ export async function captureBases(o: CaptureBasesOptions): Promise<CapturedBase
       group.needs.push({ abs, owner });
       byPackage.set(key, group);
     }
+    const state: { offline?: string } = {};
     for (const key of [...byPackage.keys()].sort()) {
       const { pkg, needs } = byPackage.get(key)!;
-      await fromPackage(o, fs, pkg, needs, etc, blobs);
+      await fromPackage(o, fs, state, pkg, needs, etc, blobs);
     }
     await fromUcf(o, fs, tree, packages, etc, blobs);
   }
   const skel = await captureSkel(o, fs, blobs);
+  // A hostile status file can name paths ("/etc/../x") or versions the index cannot hold: those
+  // entries are left out rather than failing the capture when the index is written.
+  for (const [abs, entry] of etc) {
+    try {
+      checkBasesIndex({ format: 1, etc: { [abs]: entry }, skel: {} }, 'entry');
+    } catch (e) {
+      if (!isUserError(e)) throw e;
+      etc.delete(abs);
+    }
+  }
+  const referenced = new Set([...[...etc.values()].flatMap((e) => (e.sha256 ? [e.sha256] : [])), ...Object.values(skel).map((x) => x.sha256)]);
+  for (const name of [...blobs.keys()]) if (!referenced.has(name)) blobs.delete(name);
   const sorted = Object.fromEntries([...etc].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   const unavailable = [...etc.values()].filter((e) => e.unavailable !== undefined).length;
   return {

@@ -22,7 +22,9 @@ function formatting(text: string): FormattingOptions {
 }
 
 export function mergeJson(base: string, ours: string, theirs: string): Structured {
-  const b = parseJsonc(base);
+  // An empty base (no recorded ancestor: the file is new on both sides) is an empty object, so
+  // keys added on either side merge instead of the whole file conflicting.
+  const b: ReturnType<typeof parseJsonc> = base.trim() === '' ? { ok: true, value: undefined } : parseJsonc(base);
   const o = parseJsonc(ours);
   const t = parseJsonc(theirs);
   if (!b.ok || !o.ok || !t.ok) return { kind: 'unparsable' };
@@ -37,7 +39,11 @@ export function mergeJson(base: string, ours: string, theirs: string): Structure
     text = applyEdits(text, modify(text, [...e.path], e.kind === 'set' ? e.value : undefined, options));
   }
   // What we wrote must read back as the merged tree; anything else is a bug we do not ship.
-  const check = parseJsonc(text);
-  if (!check.ok || !deepEqual(check.value, applyToTree(t.value, edits))) return { kind: 'unparsable' };
-  return { kind: 'merged', text };
+  const expected = applyToTree(t.value, edits);
+  const same = (other: string): boolean => {
+    const check = parseJsonc(other);
+    return check.ok && deepEqual(check.value, expected);
+  };
+  if (!same(text)) return { kind: 'unparsable' };
+  return { kind: 'merged', text, same };
 }

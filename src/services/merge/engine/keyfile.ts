@@ -97,6 +97,8 @@ function iniEntry(lines: readonly string[], i: number, dialect: Dialect): Entry 
     if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(keyText)) return undefined;
     return { key: keyText.toLowerCase(), start: i, end, value: eq < 0 ? null : raw.slice(eq + 1).trim() };
   }
+  // "key: value" is another INI dialect; read as a bare key its value would be part of its name.
+  if (eq < 0 && keyText.includes(':')) return undefined;
   return { key: keyText, start: i, end, value: eq < 0 ? null : raw.slice(eq + 1).trim() };
 }
 
@@ -180,8 +182,12 @@ function valueEnd(lines: readonly string[], i: number, col: number): number | un
   return undefined;
 }
 
-/** section → key → value; a key given more than once (git-config multi-values) → the list of its values. */
-export function treeOf(kf: KeyFile, value: (raw: string | null) => unknown = (v) => v): Record<string, Record<string, unknown>> {
+/**
+ * section → key → value. In INI and git-config a key may be given more than once (git-config's
+ * multi-values: safe.directory, remote.*.fetch), so there every key is the list of its values
+ * and one value removed or added is a list edit like any other; in TOML a key is one value.
+ */
+export function treeOf(kf: KeyFile, value: (raw: string | null) => unknown = (v) => v, lists = false): Record<string, Record<string, unknown>> {
   const all = new Map<string, Map<string, unknown[]>>();
   for (const b of kf.blocks) {
     if (b.header < 0 && b.entries.length === 0) continue;
@@ -196,7 +202,7 @@ export function treeOf(kf: KeyFile, value: (raw: string | null) => unknown = (v)
   const tree: Record<string, Record<string, unknown>> = {};
   for (const [id, section] of all) {
     const keys: Record<string, unknown> = {};
-    for (const [k, values] of section) keys[k] = values.length === 1 ? values[0] : values;
+    for (const [k, values] of section) keys[k] = values.length === 1 && !lists ? values[0] : values;
     tree[id] = keys;
   }
   return tree;

@@ -1,24 +1,33 @@
 // Key-level merges of the line-model formats: INI, git-config and TOML.
-import { parse as parseToml } from 'smol-toml';
+import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { parseKeyFile, treeOf, type Dialect } from './keyfile.ts';
-import { spliceEdits } from './splice.ts';
+import { spliceEdits, type SpliceContext } from './splice.ts';
 import type { Structured } from './structured.ts';
 import { applyToTree, deepEqual, mergeTrees } from './tree.ts';
 
-function mergeKeyFiles(base: string, ours: string, theirs: string, dialect: Dialect, value?: (raw: string | null) => unknown): Structured {
+const asWritten = (raw: string | null): unknown => raw;
+
+function mergeKeyFiles(base: string, ours: string, theirs: string, dialect: Dialect, value: (raw: string | null) => unknown = asWritten, render?: SpliceContext['render']): Structured {
   const kb = parseKeyFile(base, dialect);
   const ko = parseKeyFile(ours, dialect);
   const kt = parseKeyFile(theirs, dialect);
   if (!kb || !ko || !kt) return { kind: 'unparsable' };
-  const theirsTree = treeOf(kt, value);
-  const edits = mergeTrees(treeOf(kb, value), treeOf(ko, value), theirsTree);
+  const lists = dialect !== 'toml';
+  const theirsTree = treeOf(kt, value, lists);
+  const oursTree = treeOf(ko, value, lists);
+  const edits = mergeTrees(treeOf(kb, value, lists), oursTree, theirsTree);
   if (edits === undefined) return { kind: 'conflict' };
-  const text = spliceEdits(theirs, kt, ko, edits);
+  const known = new Set([...kb.lines, ...kt.lines].map((l) => l.trim()));
+  const text = spliceEdits(theirs, kt, ko, edits, { oursTree, value, known, ...(render ? { render } : {}) });
   if (text === undefined) return { kind: 'conflict' };
   // Read back what we wrote: it must hold exactly the merged keys.
-  const back = parseKeyFile(text, dialect);
-  if (!back || !deepEqual(treeOf(back, value), applyToTree(theirsTree, edits))) return { kind: 'unparsable' };
-  return { kind: 'merged', text };
+  const expected = applyToTree(theirsTree, edits);
+  const same = (other: string): boolean => {
+    const back = parseKeyFile(other, dialect);
+    return back !== undefined && deepEqual(treeOf(back, value, lists), expected);
+  };
+  if (!same(text)) return { kind: 'unparsable' };
+  return { kind: 'merged', text, same };
 }
 
 export const mergeIni = (base: string, ours: string, theirs: string): Structured => mergeKeyFiles(base, ours, theirs, 'ini');
@@ -43,17 +52,32 @@ export function mergeToml(base: string, ours: string, theirs: string): Structure
     if (!cache.has(raw)) cache.set(raw, tryToml(`v = ${raw}`)?.['v']);
     return cache.get(raw);
   };
-  const r = mergeKeyFiles(base, ours, theirs, 'toml', value);
+  const r = mergeKeyFiles(base, ours, theirs, 'toml', value, renderToml);
   if (r.kind !== 'merged') return r;
   const edits = mergeTrees(b, o, t);
-  const back = tryToml(r.text);
-  if (edits === undefined || back === undefined || !deepEqual(back, applyToTree(t, edits))) return { kind: 'conflict' };
-  return r;
+  if (edits === undefined) return { kind: 'conflict' };
+  const expected = applyToTree(t, edits);
+  const same = (other: string): boolean => {
+    const back = tryToml(other);
+    return back !== undefined && deepEqual(back, expected) && r.same(other);
+  };
+  if (!same(r.text)) return { kind: 'conflict' };
+  return { kind: 'merged', text: r.text, same };
 }
 
 function tryToml(text: string): Record<string, unknown> | undefined {
   try {
     return parseToml(text) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `lead` + a merged value as smol-toml writes it, when that fits on the key's one line. */
+function renderToml(lead: string, value: unknown): string | undefined {
+  try {
+    const m = /^v = ([^\n]*)\n?$/.exec(stringifyToml({ v: value }));
+    return m ? lead + m[1] : undefined;
   } catch {
     return undefined;
   }

@@ -43,11 +43,20 @@ export function mergeFile(input: MergeInput): MergeResult {
   if (ours === theirs || base === theirs) return { text: ours, conflicts: 0, format, method: 'trivial' };
   if (base === ours) return { text: theirs, conflicts: 0, format, method: 'trivial' };
 
+  const labels = { ...DEFAULT_LABELS, ...definedOnly(input.labels) };
   const merger = MERGERS[format];
   const structured = merger?.(base, ours, theirs);
-  if (structured?.kind === 'merged') return { text: structured.text, conflicts: 0, format, method: 'structured' };
+  if (structured?.kind === 'merged') {
+    // The key merge came out as theirs: ours changed no key, only comments or layout (a note
+    // above a setting, a commented-out example). The line merge keeps those; take it when it
+    // is clean and reads as exactly the same keys and values.
+    if (structured.text === theirs) {
+      const kept = mergeLines(base, ours, theirs, labels);
+      if (kept.conflicts === 0 && structured.same(kept.text)) return { text: kept.text, conflicts: 0, format, method: 'lines' };
+    }
+    return { text: structured.text, conflicts: 0, format, method: 'structured' };
+  }
 
-  const labels = { ...DEFAULT_LABELS, ...definedOnly(input.labels) };
   const lines = mergeLines(base, ours, theirs, labels);
   return { text: lines.text, conflicts: lines.conflicts, format, method: 'lines', ...(structured ? { fallback: structured.kind } : {}) };
 }

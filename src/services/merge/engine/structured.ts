@@ -1,3 +1,11 @@
 // What a structured merger answers: a merged text, a key-level conflict (show diff3 markers), or
 // "this format's grammar does not apply to these files" (also diff3, but no conflict implied).
-export type Structured = { readonly kind: 'merged'; readonly text: string } | { readonly kind: 'conflict' } | { readonly kind: 'unparsable' };
+export type Structured =
+  | {
+      readonly kind: 'merged';
+      readonly text: string;
+      /** Whether another text reads as the same keys and values as this result (parsed by the format's own parser). */
+      readonly same: (text: string) => boolean;
+    }
+  | { readonly kind: 'conflict' }
+  | { readonly kind: 'unparsable' };

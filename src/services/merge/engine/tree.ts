@@ -1,7 +1,9 @@
 // The key-level three-way merge shared by every structured format: the three files as plain
-// trees (objects of objects; arrays and scalars are values compared whole), and the list of
+// trees (objects of objects; scalars are values, lists are merged element-wise when both sides
+// changed them), and the list of
 // changes ours made relative to base that can be laid onto theirs without touching a key
 // theirs changed differently. The formats turn these edits back into text their own way.
+import { diff3Merge } from 'node-diff3';
 
 export type Path = readonly string[];
 export type Edit = { readonly kind: 'set'; readonly path: Path; readonly value: unknown } | { readonly kind: 'delete'; readonly path: Path };
@@ -49,9 +51,47 @@ function walk(path: string[], base: unknown, ours: unknown, theirs: unknown, edi
     return true;
   }
   if (deepEqual(ours, theirs)) return true; // the same change on both sides
-  if (!deepEqual(theirs, base)) return false; // both changed it, differently
-  edits.push(ours === undefined ? { kind: 'delete', path } : { kind: 'set', path, value: ours });
-  return true;
+  if (deepEqual(theirs, base)) {
+    edits.push(ours === undefined ? { kind: 'delete', path } : { kind: 'set', path, value: ours });
+    return true;
+  }
+  // Both changed a list (cloud-init's module lists, git-config multi-values): merge its
+  // elements as diff3 merges lines, so an element added on one side and another removed on
+  // the other both hold. Insertions at the same place, or an element changed on both sides,
+  // stay a conflict.
+  if (Array.isArray(base) && Array.isArray(ours) && Array.isArray(theirs)) {
+    const merged = mergeArrays(base, ours, theirs);
+    if (merged === undefined) return false;
+    edits.push({ kind: 'set', path, value: merged });
+    return true;
+  }
+  return false; // both changed it, differently
+}
+
+function mergeArrays(base: unknown[], ours: unknown[], theirs: unknown[]): unknown[] | undefined {
+  const byToken = new Map<string, unknown>();
+  const tokens = (list: unknown[]): string[] =>
+    list.map((v) => {
+      const t = JSON.stringify(v) ?? 'undefined';
+      byToken.set(t, v);
+      return t;
+    });
+  const merged: unknown[] = [];
+  for (const r of diff3Merge(tokens(ours), tokens(base), tokens(theirs), { excludeFalseConflicts: true })) {
+    if (!r.ok) return undefined;
+    for (const t of r.ok) merged.push(byToken.get(t));
+  }
+  return merged;
+}
+
+/** The value at `path` in a tree, undefined when absent. */
+export function getPath(tree: unknown, path: Path): unknown {
+  let node = tree;
+  for (const k of path) {
+    if (!isPlainObject(node) || !Object.hasOwn(node, k)) return undefined;
+    node = node[k];
+  }
+  return node;
 }
 
 const own = (o: Record<string, unknown>, k: string): unknown => (Object.hasOwn(o, k) ? o[k] : undefined);

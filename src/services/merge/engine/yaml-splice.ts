@@ -3,8 +3,9 @@
 // loses its lines, a new key is copied from ours after the last key of its map. Everything else
 // in theirs stays byte for byte. Edits of another shape (a block sequence that changed, a key
 // at another indentation) are not attempted: the caller then goes through the Document API.
-import { isCollection, isMap, isScalar, type Document, type Node, type Pair } from 'yaml';
-import type { Edit } from './tree.ts';
+import { isCollection, isMap, isScalar, isSeq, type Document, type Node, type Pair, type Scalar } from 'yaml';
+import { eolOf } from './lines.ts';
+import { deepEqual, getPath, type Edit } from './tree.ts';
 
 type Cut = { from: number; to: number; text: string };
 
@@ -24,7 +25,7 @@ function pairIn(map: unknown, key: string): Pair | undefined {
   return map.items.find((p) => isScalar(p.key) && p.key.value === key);
 }
 
-export function spliceYaml(theirs: string, t: Document, ours: string, o: Document, edits: readonly Edit[]): string | undefined {
+export function spliceYaml(theirs: string, t: Document, ours: string, o: Document, oursValue: unknown, edits: readonly Edit[]): string | undefined {
   const cuts: Cut[] = [];
   for (const e of edits) {
     const parentPath = e.path.slice(0, -1);
@@ -39,16 +40,23 @@ export function spliceYaml(theirs: string, t: Document, ours: string, o: Documen
       cuts.push({ from: lineStart(theirs, start), to: lineEnd(theirs, end - 1), text: '' });
       continue;
     }
+    // Only ours' own value has ours' text to copy (a merged list is written item by item).
+    const own = deepEqual(getPath(oursValue, e.path), e.value);
     const oParent = parentPath.length ? o.getIn(parentPath, true) : o.contents;
     const oPair = pairIn(oParent, key);
-    if (!oPair) return undefined;
     if (tPair) {
       const there = tPair.value;
-      const mine = oPair.value;
-      if (!inline(there) || !inline(mine) || !there.range || !mine.range) return undefined;
-      cuts.push({ from: there.range[0], to: there.range[1], text: ours.slice(mine.range[0], mine.range[1]) });
+      const mine = oPair?.value;
+      if (own && inline(there) && inline(mine) && there.range && mine.range) {
+        cuts.push({ from: there.range[0], to: there.range[1], text: ours.slice(mine.range[0], mine.range[1]) });
+        continue;
+      }
+      const seq = blockSeq(theirs, there, ours, mine, e.value);
+      if (!seq) return undefined;
+      cuts.push(seq);
       continue;
     }
+    if (!own || !oPair) return undefined;
     // A new key: ours' lines for it, after theirs' last key of the same map, if both sit at the same column.
     const last = tParent.items.at(-1);
     const oStart = (oPair.key as Node).range?.[0];
@@ -58,10 +66,11 @@ export function spliceYaml(theirs: string, t: Document, ours: string, o: Documen
     if (oStart === undefined || oEnd === undefined || lastStart === undefined || lastEnd === undefined) return undefined;
     const col = oStart - lineStart(ours, oStart);
     if (col !== lastStart - lineStart(theirs, lastStart) || ours.slice(lineStart(ours, oStart), oStart).trim() !== '') return undefined;
+    const eol = eolOf(theirs);
     let text = ours.slice(lineStart(ours, oStart), lineEnd(ours, oEnd - 1));
-    if (!text.endsWith('\n')) text += '\n';
+    if (!text.endsWith('\n')) text += eol;
     const at = lineEnd(theirs, lastEnd - 1);
-    cuts.push({ from: at, to: at, text: at === theirs.length && !theirs.endsWith('\n') ? `\n${text}` : text });
+    cuts.push({ from: at, to: at, text: at === theirs.length && !theirs.endsWith('\n') ? `${eol}${text}` : text });
   }
   cuts.sort((a, b) => b.from - a.from || b.to - a.to);
   let out = theirs;
@@ -72,4 +81,37 @@ export function spliceYaml(theirs: string, t: Document, ours: string, o: Documen
     floor = c.from;
   }
   return out;
+}
+
+/**
+ * A block list of scalars (cloud-init's module lists) rewritten item by item in theirs' layout
+ * ("<indent>- item"), each item's text taken from theirs or ours. Only when the list's lines are
+ * its items and nothing else: a comment among them would be lost.
+ */
+function blockSeq(theirs: string, there: unknown, ours: string, mine: unknown, value: unknown): Cut | undefined {
+  if (!isSeq(there) || there.flow || !Array.isArray(value) || value.length === 0) return undefined;
+  const items = there.items.filter((n): n is Scalar => isScalar(n) && n.range !== undefined && n.range !== null);
+  if (items.length === 0 || items.length !== there.items.length) return undefined;
+  const first = items[0]!;
+  const from = lineStart(theirs, first.range![0]);
+  const prefix = theirs.slice(from, first.range![0]);
+  if (!/^[ \t]*-[ \t]+$/.test(prefix)) return undefined;
+  for (const n of items) {
+    const start = lineStart(theirs, n.range![0]);
+    if (theirs.slice(start, n.range![0]) !== prefix || theirs.slice(n.range![1], lineEnd(theirs, n.range![1])).trim() !== '') return undefined;
+  }
+  const to = lineEnd(theirs, items.at(-1)!.range![1]);
+  if (theirs.slice(from, to).split('\n').filter((l) => l !== '').length !== items.length) return undefined;
+  const pool: Array<{ n: Scalar; src: string }> = [
+    ...items.map((n) => ({ n, src: theirs })),
+    ...(isSeq(mine) ? mine.items.filter((n): n is Scalar => isScalar(n) && !!n.range).map((n) => ({ n, src: ours })) : []),
+  ];
+  const eol = eolOf(theirs);
+  let text = '';
+  for (const v of value) {
+    const c = pool.find((p) => p.n.value === v);
+    if (!c) return undefined;
+    text += `${prefix}${c.src.slice(c.n.range![0], c.n.range![1])}${eol}`;
+  }
+  return { from, to, text };
 }

@@ -4,11 +4,11 @@
 // ours' value. The Document re-prints the whole file, normalising some layout (indentation of
 // sequences, quoting): that normalisation is then undone by a diff3 of
 // (printed theirs → printed result) onto theirs' own text, so untouched lines stay byte for byte.
-import { isMap, isNode, isScalar, parseDocument, visit, type Document, type ToStringOptions } from 'yaml';
+import { isCollection, isMap, isNode, isScalar, parseDocument, visit, type Document, type ToStringOptions } from 'yaml';
 import { mergeLines } from './lines.ts';
 import type { Structured } from './structured.ts';
 import { spliceYaml } from './yaml-splice.ts';
-import { applyToTree, deepEqual, mergeTrees } from './tree.ts';
+import { applyToTree, deepEqual, getPath, mergeTrees } from './tree.ts';
 
 // lineWidth 0: never fold a long scalar that theirs wrote on one line.
 const PRINT: ToStringOptions = { lineWidth: 0, flowCollectionPadding: false };
@@ -46,14 +46,18 @@ export function mergeYaml(base: string, ours: string, theirs: string): Structure
   const o = parseYaml(ours);
   const t = parseYaml(theirs);
   if (!b || !o || !t) return { kind: 'unparsable' };
-  const edits = mergeTrees(b.value, o.value, t.value);
+  // An empty base (no recorded ancestor) has no keys: both sides' keys merge.
+  const edits = mergeTrees(b.value ?? undefined, o.value, t.value);
   if (edits === undefined) return { kind: 'conflict' };
   if (edits.some((e) => e.path.length === 0) || !isMap(t.doc.contents)) return { kind: 'conflict' };
 
   const expected = applyToTree(t.value, edits);
-  const spliced = spliceYaml(theirs, t.doc, ours, o.doc, edits);
-  const direct = spliced === undefined ? undefined : parseYaml(spliced);
-  if (direct && deepEqual(direct.value, expected)) return { kind: 'merged', text: spliced! };
+  const same = (other: string): boolean => {
+    const back = parseYaml(other);
+    return back !== undefined && deepEqual(back.value, expected);
+  };
+  const spliced = spliceYaml(theirs, t.doc, ours, o.doc, o.value, edits);
+  if (spliced !== undefined && same(spliced)) return { kind: 'merged', text: spliced, same };
 
   const printedTheirs = t.doc.toString(PRINT);
   const doc = t.doc.clone();
@@ -64,7 +68,12 @@ export function mergeYaml(base: string, ours: string, theirs: string): Structure
     }
     const mine = o.doc.getIn(e.path, true);
     const there = doc.getIn(e.path, true);
-    if (isScalar(there) && isScalar(mine)) {
+    if (!deepEqual(getPath(o.value, e.path), e.value)) {
+      // A list merged from both sides: a new node, in the style (flow or block) theirs used.
+      const node = doc.createNode(e.value);
+      if (isCollection(there) && isCollection(node)) node.flow = there.flow ?? false;
+      doc.setIn(e.path, node);
+    } else if (isScalar(there) && isScalar(mine)) {
       // Keep theirs' node, with its comment; ours' value and quoting style.
       there.value = mine.value;
       there.type = mine.type;
@@ -77,8 +86,7 @@ export function mergeYaml(base: string, ours: string, theirs: string): Structure
   // cleanly, or does not read back right, the Document's own print is still correct.
   const relaid = printedTheirs === theirs ? printed : mergeLines(printedTheirs, printed, theirs);
   for (const text of typeof relaid === 'string' ? [relaid] : relaid.conflicts === 0 ? [relaid.text, printed] : [printed]) {
-    const back = parseYaml(text);
-    if (back && deepEqual(back.value, expected)) return { kind: 'merged', text };
+    if (same(text)) return { kind: 'merged', text, same };
   }
   return { kind: 'unparsable' };
 }

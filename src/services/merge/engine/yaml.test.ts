@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { crlf, replaceOnce, triple } from './__fixtures__/triple.ts';
+import { mergeLines } from './lines.ts';
+import { mergeFile } from './merge.ts';
+
+// cloud.cfg has no .yaml extension: the format is given, as `merge-file --format yaml` would.
+const cloud = (ours = 'ours') => ({ ...triple('cloud-init', 'cloud.cfg', ours), format: 'yaml' as const });
+
+describe('mergeFile: YAML (cloud-init cloud.cfg, 22.4 → 25.1)', () => {
+  it('puts the user values into the new default, every other byte as theirs has it', () => {
+    const r = mergeFile(cloud());
+    assert.deepEqual([r.method, r.conflicts], ['structured', 0]);
+    let want = replaceOnce(cloud().theirs, 'preserve_hostname: false', 'preserve_hostname: true');
+    want = replaceOnce(want, '     gecos: Debian\n', '     gecos: Debian administrator\n');
+    want = replaceOnce(want, '     shell: /bin/bash\n', '     shell: /bin/zsh\n');
+    assert.equal(r.text, want);
+  });
+
+  it('avoids the false conflict the line merge reports next to the groups line trixie changed', () => {
+    const t = cloud();
+    assert.equal(mergeLines(t.base, t.ours, t.theirs).conflicts, 1);
+    assert.equal(mergeFile(t).conflicts, 0);
+  });
+
+  it('keeps a deleted key deleted, adds the user keys, keeps the comments', () => {
+    const t = cloud('ours-keys');
+    const r = mergeFile(t);
+    assert.deepEqual([r.method, r.conflicts], ['structured', 0]);
+    let want = replaceOnce(t.theirs, 'disable_root: true\n', '');
+    want = replaceOnce(want, '     shell: /bin/bash\n', '     shell: /bin/bash\n     ssh_authorized_keys:\n       - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKeyForTestsOnly alice@laptop\n');
+    want = `${want}timezone: Europe/Berlin\n`;
+    assert.equal(r.text, want);
+  });
+
+  it('is a conflict when both changed the groups list', () => {
+    const r = mergeFile(cloud('ours-conflict'));
+    assert.deepEqual([r.method, r.fallback, r.conflicts], ['lines', 'conflict', 1]);
+    assert.match(r.text, /<<<<<<< ours\n {5}groups: \[adm, sudo\]\n/);
+  });
+
+  it('takes an identical change on both sides once (the groups line as trixie has it)', () => {
+    const t = cloud();
+    const ours = replaceOnce(t.ours, 'dip, floppy, netdev, plugdev', 'dip, floppy, plugdev');
+    const r = mergeFile({ ...t, ours });
+    assert.deepEqual([r.method, r.conflicts], ['structured', 0]);
+    assert.equal(r.text, replaceOnce(replaceOnce(replaceOnce(t.theirs, 'preserve_hostname: false', 'preserve_hostname: true'), '     gecos: Debian\n', '     gecos: Debian administrator\n'), '     shell: /bin/bash\n', '     shell: /bin/zsh\n'));
+  });
+
+  it('merges a list both sides changed element by element, in theirs layout', () => {
+    const t = cloud();
+    // trixie dropped two modules from cloud_final_modules; the user appends one to the same list.
+    const ours = replaceOnce(t.base, ' - power-state-change\n', ' - power-state-change\n - salt-minion-extra\n');
+    const r = mergeFile({ ...t, ours });
+    assert.deepEqual([r.method, r.conflicts], ['structured', 0]);
+    assert.equal(r.text, replaceOnce(t.theirs, ' - power-state-change\n', ' - power-state-change\n - salt-minion-extra\n'));
+  });
+
+  it('merges a list edit it cannot write in place through the Document API, still keeping the comments', () => {
+    const t = cloud();
+    // A module with its own settings is a map inside the list: not a list of plain items.
+    const ours = replaceOnce(t.base, ' - runcmd\n', ' - runcmd\n - [salt-minion, always]\n');
+    const r = mergeFile({ ...t, ours });
+    assert.deepEqual([r.method, r.conflicts], ['structured', 0]);
+    const got = parse(r.text) as { cloud_config_modules: unknown[]; system_info: { default_user: { groups: string[] } } };
+    assert.deepEqual(got.cloud_config_modules.at(-2), ['salt-minion', 'always']);
+    assert.deepEqual(got.system_info.default_user.groups, ['adm', 'audio', 'cdrom', 'dialout', 'dip', 'floppy', 'plugdev', 'sudo', 'video']);
+    for (const comment of t.theirs.split('\n').filter((l) => /^\s*#/.test(l))) assert.ok(r.text.includes(comment.trim()), comment);
+  });
+
+  it('keeps CRLF', () => {
+    const t = cloud();
+    const r = mergeFile({ base: crlf(t.base), ours: crlf(t.ours), theirs: crlf(t.theirs), format: 'yaml' });
+    assert.deepEqual([r.method, r.conflicts], ['structured', 0]);
+    assert.doesNotMatch(r.text, /(?<!\r)\n/);
+  });
+
+  it('leaves maps with keys that are not strings (1: x) to the line merge', () => {
+    const r = mergeFile({ base: '1: a\n2: b\n', ours: '1: A\n2: b\n', theirs: '1: a\n2: b\n3: c\n', format: 'yaml' });
+    assert.deepEqual([r.method, r.fallback, r.text], ['lines', 'unparsable', '1: A\n2: b\n3: c\n']);
+  });
+
+  it('leaves multi-document files to the line merge', () => {
+    const r = mergeFile({ base: 'a: 1\n---\nb: 1\n', ours: 'a: 2\n---\nb: 1\n', theirs: 'a: 1\n---\nb: 2\n', format: 'yaml' });
+    assert.deepEqual([r.method, r.fallback, r.conflicts, r.text], ['lines', 'unparsable', 0, 'a: 2\n---\nb: 2\n']);
+  });
+});
