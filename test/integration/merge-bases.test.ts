@@ -78,6 +78,11 @@ describe('merge bases recorded by capture --root', { skip }, () => {
     tree = copyReleaseTree('bookworm');
     tmp = mkdtempSync(join(tmpdir(), 'sysmanifest-bases-'));
     mkdirSync(join(tmp, 'home'));
+    // The release tree keeps every .deb (--skip=essential/unlink); two are taken out of this
+    // copy's cache, so that the bases of login.defs and skel's .bashrc are unavailable as they
+    // are on a system whose apt cache was cleaned.
+    const archives = join(root(), 'var/cache/apt/archives');
+    for (const f of readdirSync(archives)) if (f.startsWith('bash_') || f.startsWith('login_')) unlinkSync(join(archives, f));
     // The administrator's changes.
     edit('etc/ssh/sshd_config', 'PasswordAuthentication no\n'); // ucf-managed (not a dpkg conffile)
     edit('etc/sysctl.conf', 'vm.swappiness = 10\n'); // procps conffile
@@ -124,7 +129,7 @@ describe('merge bases recorded by capture --root', { skip }, () => {
       assert.equal(sha256(bytes), e.sha256, path);
     }
     assert.match(readFileSync(join(repo, 'hosts/merge/bases', index.etc['/etc/sysctl.conf']!.sha256!), 'utf8'), /^#\s*\/etc\/sysctl\.conf/m);
-    // Essential packages' .debs are not in the tree's cache: unavailable, and said why.
+    // .debs not in the cache (taken out above): unavailable, and said why.
     for (const path of ['/etc/login.defs', '/etc/skel/.bashrc']) {
       assert.equal(index.etc[path]!.sha256, undefined);
       assert.match(index.etc[path]!.unavailable ?? '', /_amd64\.deb is not in \/var\/cache\/apt\/archives \(the apt configuration of a --root tree is never run/);
