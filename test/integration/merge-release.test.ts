@@ -89,7 +89,8 @@ before(() => {
   git('commit', '-qm', 'mine');
   // Captured into a manifest repository, with the /etc history and the bases.
   const repo = join(tmp, 'repo');
-  const r = cli(['capture', '--root', o, '--commit', '--repo', repo, '--host', 'oldbox'], { env: { HOME: join(tmp) }, timeoutMs: 10 * 60_000 });
+  const disks = sh(['lsblk', '-dn', '-o', 'NAME']).split('\n').filter(Boolean);
+  const r = cli(['capture', '--root', o, '--commit', '--repo', repo, '--host', 'oldbox', ...disks.flatMap((d) => ['--exclude', d])], { env: { HOME: join(tmp) }, timeoutMs: 10 * 60_000 });
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
   manifest = join(repo, 'hosts/oldbox/manifest.yaml');
   // The fresh trixie install, alice created there too (home from trixie's /etc/skel).
@@ -172,4 +173,43 @@ test('Debian 12 → 13: merge etc and merge home put the user\'s changes on the 
   assert.equal(u.status, 0, u.stderr);
   assert.deepEqual(snapshot(join(root, 'etc')), before_, '/etc back byte for byte');
   assert.deepEqual(snapshot(join(root, 'home/alice')), beforeHome, 'the home back byte for byte');
+});
+
+const mounts = (under: string): string[] => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((p) => p === under || p.startsWith(`${under}/`));
+
+test('rebuild --release trixie: the captured bookworm system comes back as Debian 13 with its package set, /etc and the home merged, the conflict left staged', { skip, timeout: 30 * 60_000 }, (t) => {
+  const target = join(tmp, 'target');
+  mkdirSync(target);
+  try {
+    const t0 = Date.now();
+    const r = cli(['rebuild', manifest, '--stage', 'base,packages,etc,users,homes', '--release', 'trixie', '--target', target, '--state', join(tmp, 'state'), '--cache', '/var/tmp/sysmanifest-apt-cache', '--dotfiles-from', join(old!.root, 'home'), '--yes'], { timeoutMs: 28 * 60_000 });
+    assert.equal(r.status, 0, `${r.stdout.slice(-4000)}\n${r.stderr}`);
+    assert.match(r.stdout, /--release trixie: Debian trixie with the captured package set/);
+    assert.deepEqual(mounts(target), [], 'nothing stays mounted');
+    const f = (p: string): string => readFileSync(join(target, p), 'utf8');
+    assert.match(f('etc/os-release'), /^VERSION_CODENAME=trixie$/m);
+    assert.match(sh(['chroot', target, 'dpkg-query', '-W', '-f', '${Version}', 'openssh-server']), /^1:10\./, 'trixie\'s openssh-server');
+    // /etc: merged onto trixie's defaults; the overlap stays staged for merge status.
+    assert.match(f('etc/ssh/ssh_config'), /^ {4}ForwardAgent yes$/m);
+    assert.match(f('etc/ssh/ssh_config'), /SendEnv LANG LC_\* COLORTERM NO_COLOR/);
+    assert.match(f('etc/bash.bashrc'), /alias ll="ls -l"/);
+    assert.equal(f('etc/sysctl.d/99-local.conf'), 'vm.swappiness = 10\n');
+    assert.match(f('etc/apt/sources.list'), /trixie/, 'the sources are the new release\'s');
+    assert.doesNotMatch(f('etc/apt/sources.list'), /bookworm/);
+    const status = cli(['merge', 'status', '--root', target, '--json']);
+    assert.equal(status.status, 0, status.stderr);
+    const areas = JSON.parse(status.stdout) as Array<{ area: string; entries: Array<{ path: string; outcome: string; resolved?: string; applied?: boolean }> }>;
+    const sshd = areas.find((a) => a.area === 'etc')!.entries.find((e) => e.path === '/etc/ssh/sshd_config');
+    assert.equal(sshd?.outcome, 'conflict');
+    assert.equal(sshd?.applied, undefined, 'a conflict is not applied');
+    assert.doesNotMatch(f('etc/ssh/sshd_config'), /^<{7}/m, 'the live file has no markers: trixie\'s until resolved');
+    // The home: her files on trixie's skel, her repository there, git status clean for what was hers.
+    assert.match(f('home/alice/.bashrc'), /alias gs="git status"/);
+    assert.equal(f('home/alice/.gitconfig'), readFileSync(join(old!.root, 'home/alice/.gitconfig'), 'utf8'));
+    assert.ok(lstatSync(join(target, 'home/alice/.git')).isDirectory());
+    assert.throws(() => lstatSync(join(target, 'home/alice/.cache/thumbnails')), /ENOENT/);
+    t.diagnostic(`rebuild --release trixie (base, packages, etc, users, homes) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  } finally {
+    for (const m of mounts(target).reverse()) spawnSync('umount', ['-l', m]);
+  }
 });

@@ -4,7 +4,7 @@
 // at capture (hosts/HOST/bases/, skel) — else the version the repository first added, when it
 // differs from ours (when it does not, the history says nothing about what the user changed,
 // and a file changed on both sides is listed for review). Theirs = the fresh home.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { UserError } from '../../core/errors.ts';
@@ -12,6 +12,7 @@ import { checkManifestPath, childInside } from '../../core/confine/index.ts';
 import type { DotfilesRepo, Manifest } from '../../core/manifest/types.gen.ts';
 import { readBasesIndex } from '../../core/repo/bases.ts';
 import { pipeRun } from '../../core/runner/pipe.ts';
+import { withSafeSource } from '../../core/git-safe.ts';
 import type { Candidate } from './build.ts';
 import { firstVersions, readTree } from './git-tree.ts';
 
@@ -47,13 +48,8 @@ export async function homeSources(manifest: Manifest, user: string, hostDir: str
     const gitDir = join(tmp, 'dotfiles.git');
     await pipeRun(['git', 'init', '--quiet', '--bare', gitDir], undefined);
     try {
-      // A copy owned by the user (her home, --dotfiles-from) is fetched by root: git's
-      // safe.directory check would refuse it. Only plumbing runs on it (upload-pack, whose
-      // hooks git takes from protected configuration only), and only that path is allowed —
-      // through a global configuration file of this run's own (git 2.39 ignores it from -c).
-      const global = join(tmp, 'gitconfig');
-      await writeFile(global, /^[a-z][a-z0-9+.-]*:/.test(source) ? '' : `[safe]\n\tdirectory = ${source}\n\tdirectory = ${source}/.git\n`);
-      await pipeRun(['env', `GIT_CONFIG_GLOBAL=${global}`, 'git', `--git-dir=${gitDir}`, 'fetch', '--quiet', '--no-tags', '--', source, '+refs/heads/*:refs/remotes/o/*'], undefined);
+      // A copy owned by the user (her home, --dotfiles-from) is fetched by root (core/git-safe).
+      await withSafeSource(source, (env) => pipeRun([...env, 'git', `--git-dir=${gitDir}`, 'fetch', '--quiet', '--no-tags', '--', source, '+refs/heads/*:refs/remotes/o/*'], undefined));
     } catch (e) {
       throw new UserError('REPO', `the dotfiles of ${user}: could not fetch ${source}: ${(e as Error).message.split('\n').slice(-2).join(' ')}`, { hint: 'give a copy with --dotfiles-from DIR (DIR/USER: the repository or a bundle of it)' });
     }

@@ -12,6 +12,7 @@ import { UserError } from '../../core/errors.ts';
 import { checkManifestPath, joinInside, RootFs } from '../../core/confine/index.ts';
 import type { DotfilesRepo } from '../../core/manifest/types.gen.ts';
 import type { MutatingRunner } from '../../core/runner/types.ts';
+import { withSafeSource } from '../../core/git-safe.ts';
 
 export interface DotfilesSpec {
   readonly repo: DotfilesRepo;
@@ -75,7 +76,8 @@ export async function dotfilesApply(runner: MutatingRunner, target: string, spec
   const remotes = (await runner.mutate(git('remote'))).stdout.split('\n');
   if (!remotes.includes(remote) && r.remote?.url) await runner.mutate(git('remote', 'add', remote, r.remote.url));
   // Fetch everything the source has (the pinned commit may be on no branch tip any more).
-  await runner.mutate(git('fetch', '--quiet', '--no-tags', '--', spec.source, `+refs/heads/*:refs/remotes/${remote}/*`));
+  // A source another user owns (her home's repository, a --dotfiles-from copy): core/git-safe.
+  await withSafeSource(spec.source, (env) => runner.mutate([...env, ...git('fetch', '--quiet', '--no-tags', '--', spec.source, `+refs/heads/*:refs/remotes/${remote}/*`)]));
   if ((await runner.mutate(git('cat-file', '-e', `${r.commit!}^{commit}`), { okExitCodes: [1, 128] })).exitCode !== 0) {
     throw new UserError('REFUSED', `the dotfiles of ${r.user}: commit ${r.commit} is not in ${spec.source}`, { hint: 'push it to the remote, or give a copy with --dotfiles-from DIR' });
   }

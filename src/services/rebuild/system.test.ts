@@ -113,7 +113,8 @@ test('--release: base installs the new release from the captured sources renamed
   assert.ok(!steps.some((s) => s.argv.includes('checkout')), 'nothing of /etc is checked out');
   assert.deepEqual(steps.find((s) => s.id === 'etc:merge')!.argv.slice(-4), ['--skip', 'apt/sources.list', '--skip', 'apt/sources.list.d/']);
   const homes = steps.filter((s) => s.stage === 'homes');
-  assert.deepEqual(homes.map((s) => s.argv.slice(1, 3)), [['internal', 'dotfiles-apply'], ['merge', 'home'], ['merge', 'apply']]);
-  assert.equal(JSON.parse(homes[0]!.input!.kind === 'text' ? homes[0]!.input!.text : '{}').checkout, false);
-  assert.deepEqual(homes[2]!.argv.slice(3), ['home', '--user', 'alice', '--partial', '--root', '/t']);
+  assert.deepEqual(homes.map((s) => s.argv.slice(0, 3)), [['chroot', '/t', 'cp'], ['chroot', '/t', 'chown'], ['sm', 'internal', 'dotfiles-apply'], ['sm', 'merge', 'home'], ['sm', 'merge', 'apply']]);
+  assert.deepEqual(homes[0]!.argv.slice(3), ['-a', '--no-clobber', '--no-target-directory', '/etc/skel', '/home/alice'], 'theirs: the home a fresh install makes');
+  assert.equal(JSON.parse(homes[2]!.input!.kind === 'text' ? homes[2]!.input!.text : '{}').checkout, false);
+  assert.deepEqual(homes[4]!.argv.slice(3), ['home', '--user', 'alice', '--partial', '--root', '/t']);
 });

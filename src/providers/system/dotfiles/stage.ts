@@ -4,7 +4,7 @@
 // --dotfiles-from DIR the repository or bundle DIR/<user> (for remotes that are gone or not
 // reachable from the live system).
 import { UserError } from '../../../core/errors.ts';
-import { childInside } from '../../../core/confine/index.ts';
+import { checkManifestPath, childInside } from '../../../core/confine/index.ts';
 import type { Step } from '../../../core/plan/types.ts';
 import type { SystemPlanContext } from '../../types.ts';
 
@@ -19,6 +19,16 @@ export function planHomes(ctx: SystemPlanContext, cli: readonly string[]): Step[
     }
     const id = `homes:${repo.user}:${repo.gitDir}`;
     const r = ctx.release;
+    if (r) {
+      // The home a fresh install of the new release gives its user (useradd -m: a copy of its
+      // /etc/skel): "theirs" for the merge. Nothing already there is overwritten (-n), and only
+      // what the copy made (root's) is handed to the user.
+      const home = checkManifestPath(repo.home, `repos.dotfiles (${repo.user}).home`);
+      steps.push(
+        { id: `${id}:skel`, stage: 'homes', title: `home of ${repo.user} from ${r.to}'s /etc/skel, as a fresh install makes it`, argv: ['chroot', ctx.target, 'cp', '-a', '--no-clobber', '--no-target-directory', '/etc/skel', home], risk: 'create', after: [] },
+        { id: `${id}:skel-owner`, stage: 'homes', title: `${home}: the copied files handed to ${repo.user}`, argv: ['chroot', ctx.target, 'chown', '-R', '--from=0:0', `${repo.user}:`, home], risk: 'create', after: [`${id}:skel`] },
+      );
+    }
     steps.push({
       id,
       stage: 'homes',
@@ -28,7 +38,7 @@ export function planHomes(ctx: SystemPlanContext, cli: readonly string[]): Step[
       argv: [...cli, 'internal', 'dotfiles-apply', '--target', ctx.target],
       input: { kind: 'text', text: `${JSON.stringify({ repo, source, ...(r ? { checkout: false } : {}) })}\n` },
       risk: 'create',
-      after: [],
+      after: r ? [`${id}:skel-owner`] : [],
     });
     if (r) {
       // rebuild --release: the home's files merged onto the new release's defaults (its /etc/skel copies).
