@@ -25,7 +25,22 @@ function pairIn(map: unknown, key: string): Pair | undefined {
   return map.items.find((p) => isScalar(p.key) && p.key.value === key);
 }
 
-export function spliceYaml(theirs: string, t: Document, ours: string, o: Document, oursValue: unknown, edits: readonly Edit[]): string | undefined {
+/**
+ * Where the comment lines the user wrote right above the line at `at` begin (`at` itself when
+ * there are none): comment lines found in neither base nor theirs (`known`, trimmed).
+ */
+function notesStart(text: string, at: number, known: ReadonlySet<string>): number {
+  let start = lineStart(text, at);
+  while (start > 0) {
+    const prev = lineStart(text, start - 1);
+    const line = text.slice(prev, start).trim();
+    if (!line.startsWith('#') || known.has(line)) break;
+    start = prev;
+  }
+  return start;
+}
+
+export function spliceYaml(theirs: string, t: Document, ours: string, o: Document, oursValue: unknown, edits: readonly Edit[], known: ReadonlySet<string>): string | undefined {
   const cuts: Cut[] = [];
   for (const e of edits) {
     const parentPath = e.path.slice(0, -1);
@@ -49,6 +64,13 @@ export function spliceYaml(theirs: string, t: Document, ours: string, o: Documen
       const mine = oPair?.value;
       if (own && inline(there) && inline(mine) && there.range && mine.range) {
         cuts.push({ from: there.range[0], to: there.range[1], text: ours.slice(mine.range[0], mine.range[1]) });
+        // The user's note above the key, when there is one and the key starts its line in both.
+        const oKey = (oPair!.key as Node).range?.[0];
+        const tKey = (tPair.key as Node).range?.[0];
+        if (oKey !== undefined && tKey !== undefined && ours.slice(lineStart(ours, oKey), oKey).trim() === '' && theirs.slice(lineStart(theirs, tKey), tKey).trim() === '') {
+          const from = notesStart(ours, oKey, known);
+          if (from < lineStart(ours, oKey)) cuts.push({ from: lineStart(theirs, tKey), to: lineStart(theirs, tKey), text: ours.slice(from, lineStart(ours, oKey)) });
+        }
         continue;
       }
       const seq = blockSeq(theirs, there, ours, mine, e.value);
@@ -67,15 +89,17 @@ export function spliceYaml(theirs: string, t: Document, ours: string, o: Documen
     const col = oStart - lineStart(ours, oStart);
     if (col !== lastStart - lineStart(theirs, lastStart) || ours.slice(lineStart(ours, oStart), oStart).trim() !== '') return undefined;
     const eol = eolOf(theirs);
-    let text = ours.slice(lineStart(ours, oStart), lineEnd(ours, oEnd - 1));
+    let text = ours.slice(notesStart(ours, oStart, known), lineEnd(ours, oEnd - 1));
     if (!text.endsWith('\n')) text += eol;
     const at = lineEnd(theirs, lastEnd - 1);
     cuts.push({ from: at, to: at, text: at === theirs.length && !theirs.endsWith('\n') ? `${eol}${text}` : text });
   }
-  cuts.sort((a, b) => b.from - a.from || b.to - a.to);
+  // Applied from the end of the text backwards; at one position, the later edit first, so
+  // that two keys added after the same key come out in ours' order.
+  const order = cuts.map((c, i) => ({ c, i })).sort((a, b) => b.c.from - a.c.from || b.c.to - a.c.to || b.i - a.i);
   let out = theirs;
   let floor = Infinity;
-  for (const c of cuts) {
+  for (const { c } of order) {
     if (c.to > floor) return undefined; // two edits on overlapping text: not ours to sort out
     out = out.slice(0, c.from) + c.text + out.slice(c.to);
     floor = c.from;

@@ -30,8 +30,21 @@ describe('mergeFile: YAML (cloud-init cloud.cfg, 22.4 → 25.1)', () => {
     assert.deepEqual([r.method, r.conflicts], ['structured', 0]);
     let want = replaceOnce(t.theirs, 'disable_root: true\n', '');
     want = replaceOnce(want, '     shell: /bin/bash\n', '     shell: /bin/bash\n     ssh_authorized_keys:\n       - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKeyForTestsOnly alice@laptop\n');
-    want = `${want}timezone: Europe/Berlin\n`;
+    want = `${want}# Set by alice: the servers live in Berlin.\ntimezone: Europe/Berlin\n`;
     assert.equal(r.text, want);
+  });
+
+  it('adds two new keys after the same key in the user order', () => {
+    const r = mergeFile({ base: 'a: 1\nb: 1\n', ours: 'a: 1\nb: 1\nc: 1\nd: 1\n', theirs: 'a: 2\nb: 1\n', format: 'yaml' });
+    assert.deepEqual([r.method, r.text], ['structured', 'a: 2\nb: 1\nc: 1\nd: 1\n']);
+  });
+
+  it('carries the note the user wrote above a value they changed', () => {
+    const t = cloud();
+    const ours = replaceOnce(t.ours, 'preserve_hostname: true\n', '# alice: the hostname comes from DHCP here\npreserve_hostname: true\n');
+    const r = mergeFile({ ...t, ours });
+    assert.equal(r.method, 'structured');
+    assert.ok(r.text.includes('# This will cause the set+update hostname module to not operate (if true)\n# alice: the hostname comes from DHCP here\npreserve_hostname: true\n'), r.text);
   });
 
   it('is a conflict when both changed the groups list', () => {

@@ -56,7 +56,7 @@ export function mergeYaml(base: string, ours: string, theirs: string): Structure
     const back = parseYaml(other);
     return back !== undefined && deepEqual(back.value, expected);
   };
-  const spliced = spliceYaml(theirs, t.doc, ours, o.doc, o.value, edits);
+  const spliced = spliceYaml(theirs, t.doc, ours, o.doc, o.value, edits, new Set([...base.split('\n'), ...theirs.split('\n')].map((l) => l.trim())));
   if (spliced !== undefined && same(spliced)) return { kind: 'merged', text: spliced, same };
 
   const printedTheirs = t.doc.toString(PRINT);
