@@ -5,39 +5,22 @@
 // at another indentation) are not attempted: the caller then goes through the Document API.
 import { isCollection, isMap, isScalar, isSeq, type Document, type Node, type Pair, type Scalar } from 'yaml';
 import { eolOf } from './lines.ts';
+import { lineEnd, lineStart, notesStart } from './notes.ts';
 import { deepEqual, getPath, type Edit } from './tree.ts';
 
 type Cut = { from: number; to: number; text: string };
 
+const YAML_COMMENT = /^#/;
+
 const inline = (n: unknown): n is Node =>
   (isScalar(n) && n.type !== 'BLOCK_LITERAL' && n.type !== 'BLOCK_FOLDED') || (isCollection(n) && n.flow === true);
 
-const lineStart = (s: string, at: number): number => s.lastIndexOf('\n', at - 1) + 1;
-const lineEnd = (s: string, at: number): number => {
-  const nl = s.indexOf('\n', at);
-  return nl < 0 ? s.length : nl + 1;
-};
 /** Where a pair's text ends: the end of its value (or of its key when the value is empty). */
 const pairEnd = (p: Pair): number | undefined => ((p.value as Node | null)?.range ?? (p.key as Node).range)?.[1];
 
 function pairIn(map: unknown, key: string): Pair | undefined {
   if (!isMap(map)) return undefined;
   return map.items.find((p) => isScalar(p.key) && p.key.value === key);
-}
-
-/**
- * Where the comment lines the user wrote right above the line at `at` begin (`at` itself when
- * there are none): comment lines found in neither base nor theirs (`known`, trimmed).
- */
-function notesStart(text: string, at: number, known: ReadonlySet<string>): number {
-  let start = lineStart(text, at);
-  while (start > 0) {
-    const prev = lineStart(text, start - 1);
-    const line = text.slice(prev, start).trim();
-    if (!line.startsWith('#') || known.has(line)) break;
-    start = prev;
-  }
-  return start;
 }
 
 export function spliceYaml(theirs: string, t: Document, ours: string, o: Document, oursValue: unknown, edits: readonly Edit[], known: ReadonlySet<string>): string | undefined {
@@ -68,7 +51,7 @@ export function spliceYaml(theirs: string, t: Document, ours: string, o: Documen
         const oKey = (oPair!.key as Node).range?.[0];
         const tKey = (tPair.key as Node).range?.[0];
         if (oKey !== undefined && tKey !== undefined && ours.slice(lineStart(ours, oKey), oKey).trim() === '' && theirs.slice(lineStart(theirs, tKey), tKey).trim() === '') {
-          const from = notesStart(ours, oKey, known);
+          const from = notesStart(ours, oKey, known, YAML_COMMENT);
           if (from < lineStart(ours, oKey)) cuts.push({ from: lineStart(theirs, tKey), to: lineStart(theirs, tKey), text: ours.slice(from, lineStart(ours, oKey)) });
         }
         continue;
@@ -89,7 +72,7 @@ export function spliceYaml(theirs: string, t: Document, ours: string, o: Documen
     const col = oStart - lineStart(ours, oStart);
     if (col !== lastStart - lineStart(theirs, lastStart) || ours.slice(lineStart(ours, oStart), oStart).trim() !== '') return undefined;
     const eol = eolOf(theirs);
-    let text = ours.slice(notesStart(ours, oStart, known), lineEnd(ours, oEnd - 1));
+    let text = ours.slice(notesStart(ours, oStart, known, YAML_COMMENT), lineEnd(ours, oEnd - 1));
     if (!text.endsWith('\n')) text += eol;
     const at = lineEnd(theirs, lastEnd - 1);
     cuts.push({ from: at, to: at, text: at === theirs.length && !theirs.endsWith('\n') ? `${eol}${text}` : text });

@@ -7,6 +7,7 @@
 import { isCollection, isMap, isNode, isScalar, parseDocument, visit, type Document, type ToStringOptions } from 'yaml';
 import { mergeLines } from './lines.ts';
 import type { Structured } from './structured.ts';
+import { knownLines } from './notes.ts';
 import { spliceYaml } from './yaml-splice.ts';
 import { applyToTree, deepEqual, getPath, mergeTrees } from './tree.ts';
 
@@ -56,7 +57,7 @@ export function mergeYaml(base: string, ours: string, theirs: string): Structure
     const back = parseYaml(other);
     return back !== undefined && deepEqual(back.value, expected);
   };
-  const spliced = spliceYaml(theirs, t.doc, ours, o.doc, o.value, edits, new Set([...base.split('\n'), ...theirs.split('\n')].map((l) => l.trim())));
+  const spliced = spliceYaml(theirs, t.doc, ours, o.doc, o.value, edits, knownLines(base, theirs));
   if (spliced !== undefined && same(spliced)) return { kind: 'merged', text: spliced, same };
 
   const printedTheirs = t.doc.toString(PRINT);
