@@ -89,6 +89,22 @@ describe('mergeFile: YAML (cloud-init cloud.cfg, 22.4 → 25.1)', () => {
     assert.doesNotMatch(r.text, /(?<!\r)\n/);
   });
 
+  it('merges a file with anchors and aliases when the edits do not go through them', () => {
+    const base = 'defaults: &d\n  retries: 3\nprod:\n  <<: *d\n  host: a\nlimits: &l [1, 2]\ncopy: *l\n';
+    const r = mergeFile({ base, ours: base.replace('host: a', 'host: b'), theirs: `# new\n${base}`, format: 'yaml' });
+    // "<<" is a merge key for YAML 1.1 tools: that file is left to the line merge.
+    assert.deepEqual([r.method, r.conflicts], ['lines', 0]);
+    const plain = 'defaults: &d\n  retries: 3\nprod: *d\nother:\n  host: a\n';
+    const p = mergeFile({ base: plain, ours: plain.replace('host: a', 'host: b'), theirs: `# new\n${plain}`, format: 'yaml' });
+    assert.deepEqual([p.method, p.text], ['structured', `# new\n${plain.replace('host: a', 'host: b')}`]);
+  });
+
+  it('an edit under an anchor, seen through its alias too, goes to the line merge', () => {
+    const base = 'defaults: &d\n  retries: 3\nprod: *d\n';
+    const r = mergeFile({ base, ours: base.replace('retries: 3', 'retries: 5'), theirs: `${base}extra: 1\n`, format: 'yaml' });
+    assert.deepEqual([r.method, r.conflicts, r.text], ['lines', 0, 'defaults: &d\n  retries: 5\nprod: *d\nextra: 1\n']);
+  });
+
   it('leaves maps with keys that are not strings (1: x) to the line merge', () => {
     const r = mergeFile({ base: '1: a\n2: b\n', ours: '1: A\n2: b\n', theirs: '1: a\n2: b\n3: c\n', format: 'yaml' });
     assert.deepEqual([r.method, r.fallback, r.text], ['lines', 'unparsable', '1: A\n2: b\n3: c\n']);

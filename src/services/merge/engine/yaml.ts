@@ -17,18 +17,17 @@ const PRINT: ToStringOptions = { lineWidth: 0, flowCollectionPadding: false };
 type Parsed = { doc: Document; value: unknown };
 
 /**
- * One document whose maps have string keys only, without aliases or merge keys: the shape the
- * key merge can address by path. Anything else (multi-document streams, anchors) → diff3.
+ * One document whose maps have string keys only, without merge keys: the shape the key merge
+ * can address by path. Anything else (multi-document streams, numbers as keys) → diff3.
  */
 function parseYaml(text: string): Parsed | undefined {
   const doc = parseDocument(text, { keepSourceTokens: false, uniqueKeys: true });
   if (doc.errors.length > 0) return undefined;
   let plain = true;
+  // Aliases are fine: the tree has them resolved, an edit that would have to go through one
+  // fails to apply or to read back, and the file goes to the line merge. Merge keys (<<) are
+  // not: YAML 1.2 reads them as a plain key "<<", YAML 1.1 tools as a merge.
   visit(doc, {
-    Alias() {
-      plain = false;
-      return visit.BREAK;
-    },
     Pair(_, pair) {
       if (!isScalar(pair.key) || typeof pair.key.value !== 'string' || pair.key.value === '<<' || pair.key.value === '__proto__') {
         plain = false;
@@ -38,7 +37,11 @@ function parseYaml(text: string): Parsed | undefined {
     },
   });
   if (!plain) return undefined;
-  return { doc, value: doc.toJS() };
+  try {
+    return { doc, value: doc.toJS() }; // throws past 100 alias expansions (a "billion laughs" file)
+  } catch {
+    return undefined;
+  }
 }
 
 export function mergeYaml(base: string, ours: string, theirs: string): Structured {
