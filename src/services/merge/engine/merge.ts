@@ -49,8 +49,9 @@ export function mergeFile(input: MergeInput): MergeResult {
   if (structured?.kind === 'merged') {
     // The key merge came out as theirs: ours changed no key, only comments or layout (a note
     // above a setting, a commented-out example). The line merge keeps those; take it when it
-    // is clean and reads as exactly the same keys and values.
-    if (structured.text === theirs) {
+    // is clean and reads as exactly the same keys and values. The same when the key merge had
+    // to re-print the file: a clean line merge keeps everyone's layout.
+    if (structured.text === theirs || structured.reprinted) {
       const kept = mergeLines(base, ours, theirs, labels);
       if (kept.conflicts === 0 && structured.same(kept.text)) return { text: kept.text, conflicts: 0, format, method: 'lines' };
     }

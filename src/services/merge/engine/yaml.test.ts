@@ -70,14 +70,24 @@ describe('mergeFile: YAML (cloud-init cloud.cfg, 22.4 → 25.1)', () => {
     assert.equal(r.text, replaceOnce(t.theirs, ' - power-state-change\n', ' - power-state-change\n - salt-minion-extra\n'));
   });
 
-  it('merges a list edit it cannot write in place through the Document API, still keeping the comments', () => {
+  it('prefers a clean line merge to re-printing the file for an edit it cannot write in place', () => {
     const t = cloud();
-    // A module with its own settings is a map inside the list: not a list of plain items.
+    // A module with its own settings is a list inside the list: not a list of plain items.
     const ours = replaceOnce(t.base, ' - runcmd\n', ' - runcmd\n - [salt-minion, always]\n');
     const r = mergeFile({ ...t, ours });
+    assert.deepEqual([r.method, r.conflicts], ['lines', 0]);
+    assert.equal(r.text, replaceOnce(t.theirs, ' - runcmd\n', ' - runcmd\n - [salt-minion, always]\n'));
+  });
+
+  it('re-prints through the Document API when the line merge conflicts, keeping every comment', () => {
+    const t = cloud();
+    // The gecos/shell edits next to trixie's groups line make the line merge conflict.
+    const ours = replaceOnce(t.ours, ' - runcmd\n', ' - runcmd\n - [salt-minion, always]\n');
+    const r = mergeFile({ ...t, ours });
     assert.deepEqual([r.method, r.conflicts], ['structured', 0]);
-    const got = parse(r.text) as { cloud_config_modules: unknown[]; system_info: { default_user: { groups: string[] } } };
+    const got = parse(r.text) as { cloud_config_modules: unknown[]; system_info: { default_user: { groups: string[]; gecos: string } } };
     assert.deepEqual(got.cloud_config_modules.at(-2), ['salt-minion', 'always']);
+    assert.equal(got.system_info.default_user.gecos, 'Debian administrator');
     assert.deepEqual(got.system_info.default_user.groups, ['adm', 'audio', 'cdrom', 'dialout', 'dip', 'floppy', 'plugdev', 'sudo', 'video']);
     for (const comment of t.theirs.split('\n').filter((l) => /^\s*#/.test(l))) assert.ok(r.text.includes(comment.trim()), comment);
   });

@@ -1,9 +1,11 @@
 // YAML through the `yaml` package, which keeps comments and each node's place in the source.
 // First choice: ours' edits spliced into theirs' text by those places (yaml-splice.ts). When an
-// edit has a shape the splice does not take, ours' changed keys are set into theirs' Document; a scalar keeps theirs' node (and so its comment) and only takes
-// ours' value. The Document re-prints the whole file, normalising some layout (indentation of
-// sequences, quoting): that normalisation is then undone by a diff3 of
-// (printed theirs → printed result) onto theirs' own text, so untouched lines stay byte for byte.
+// edit has a shape the splice does not take, ours' changed keys are set into theirs' Document
+// (a scalar keeps theirs' node, and so its comment, and only takes ours' value). The Document
+// re-prints the whole file, normalising some layout (indentation of sequences, quoting); that
+// normalisation is undone by a diff3 of (printed theirs → printed result) onto theirs' own
+// text, so untouched lines stay byte for byte. When that does not merge, the re-print is
+// flagged, and mergeFile prefers a clean line merge that reads the same.
 import { isCollection, isMap, isNode, isScalar, parseDocument, visit, type Document, type ToStringOptions } from 'yaml';
 import { mergeLines } from './lines.ts';
 import type { Structured } from './structured.ts';
@@ -89,10 +91,8 @@ export function mergeYaml(base: string, ours: string, theirs: string): Structure
   // Put theirs' own layout back where the edits did not touch it; when that does not merge
   // cleanly, or does not read back right, the Document's own print is still correct.
   const relaid = printedTheirs === theirs ? printed : mergeLines(printedTheirs, printed, theirs);
-  for (const text of typeof relaid === 'string' ? [relaid] : relaid.conflicts === 0 ? [relaid.text, printed] : [printed]) {
-    if (same(text)) return { kind: 'merged', text, same };
-  }
-  return { kind: 'unparsable' };
+  if (typeof relaid === 'string' ? same(relaid) : relaid.conflicts === 0 && same(relaid.text)) return { kind: 'merged', text: typeof relaid === 'string' ? relaid : relaid.text, same };
+  return same(printed) ? { kind: 'merged', text: printed, same, reprinted: true } : { kind: 'unparsable' };
 }
 
 // "---" after content starts a second document; the key merge handles one.
