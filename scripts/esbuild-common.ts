@@ -12,6 +12,9 @@ export const COMMON: BuildOptions = {
   minifySyntax: true,
   // ink imports it only when DEV=true is set; it is not installed.
   external: ['react-devtools-core'],
+  // jsonc-parser's "main" is a UMD build whose require('./impl/format') esbuild cannot follow
+  // (the bundle then fails at run time); its ES module build bundles cleanly.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   // CommonJS dependencies (commander, simple-git…) call require() for Node's own modules.
   banner: { js: "import { createRequire as __smRequire } from 'node:module'; const require = __smRequire(import.meta.url);" },
   // A package's ES module build first: jsonc-parser's "main" is a UMD wrapper whose require()s

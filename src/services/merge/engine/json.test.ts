@@ -63,6 +63,21 @@ describe('mergeFile: JSON / JSONC (VS Code settings.json)', () => {
     assert.equal(r.text, replaceOnce(t.theirs, '    "editor.fontSize": 14,\n', `${note}    "editor.fontSize": 14,\n`));
   });
 
+  it('carries the note the user wrote above a setting they changed or added', () => {
+    const t = triple('vscode', 'settings.json');
+    const ours = replaceOnce(
+      replaceOnce(t.ours, '    "editor.fontSize": 13,\n', '    // 13 fits two editors side by side on the laptop\n    "editor.fontSize": 13,\n'),
+      '    "workbench.colorTheme": "Solarized Dark",\n',
+      '    /* easier on the eyes at night */\n    "workbench.colorTheme": "Solarized Dark",\n',
+    );
+    const r = mergeFile({ ...t, ours });
+    assert.equal(r.method, 'structured');
+    assert.ok(r.text.includes('    "editor.fontFamily": "\'JetBrains Mono\', monospace",\n    // 13 fits two editors side by side on the laptop\n    "editor.fontSize": 13,\n'), r.text);
+    assert.ok(r.text.includes('    /* easier on the eyes at night */\n    "workbench.colorTheme": "Solarized Dark"'), r.text);
+    // the package's own comments are not copied again
+    assert.equal(r.text.split('// Editor').length, 2);
+  });
+
   it('takes theirs when the user only changed a comment and the line merge would conflict', () => {
     const t = triple('vscode', 'settings.json');
     const ours = replaceOnce(t.base, '    "editor.rulers": [80, 120],\n', '    // rulers for code and prose\n    "editor.rulers": [80, 120],\n');

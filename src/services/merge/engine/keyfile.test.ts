@@ -21,6 +21,13 @@ describe('mergeFile: INI (debian-xterm.desktop, xterm 379 → 398)', () => {
     assert.equal(mergeLines(t.base, t.ours, t.theirs).conflicts, 1);
   });
 
+  it('takes the same change made on both sides once', () => {
+    const t = triple('xterm', 'debian-xterm.desktop');
+    const ours = replaceOnce(replaceOnce(t.base, 'X-Desktop-File-Install-Version=0.26', 'X-Desktop-File-Install-Version=0.28'), 'Exec=xterm\n', 'Exec=xterm -fa Monospace\n');
+    const r = mergeFile({ ...t, ours });
+    assert.deepEqual([r.method, r.conflicts, r.text], ['structured', 0, replaceOnce(t.theirs, 'Exec=xterm\n', 'Exec=xterm -fa Monospace\n')]);
+  });
+
   it('is a conflict when both changed the same key', () => {
     const r = mergeFile(triple('xterm', 'debian-xterm.desktop', 'ours-conflict'));
     assert.deepEqual([r.method, r.fallback, r.conflicts], ['lines', 'conflict', 1]);
@@ -117,6 +124,13 @@ describe('mergeFile: TOML', () => {
     const ours = replaceOnce(t.base, 'vt = 7\n', '# tty1: no text console for the greeter to fight with\nvt = 1\n');
     const r = mergeFile({ ...t, ours });
     assert.deepEqual([r.method, r.text], ['structured', replaceOnce(t.theirs, 'vt = 7\n', '# tty1: no text console for the greeter to fight with\nvt = 1\n')]);
+  });
+
+  it('a key the user deleted stays deleted; the new command from theirs is kept', () => {
+    const t = triple('greetd', 'config.toml');
+    const ours = replaceOnce(t.base, 'user = "_greetd"\n', '');
+    const r = mergeFile({ ...t, ours });
+    assert.deepEqual([r.method, r.conflicts, r.text], ['structured', 0, replaceOnce(t.theirs, 'user = "_greetd"\n', '')]);
   });
 
   it('is a conflict when both changed the greeter command', () => {

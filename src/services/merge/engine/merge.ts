@@ -45,12 +45,13 @@ export function mergeFile(input: MergeInput): MergeResult {
 
   const labels = { ...DEFAULT_LABELS, ...definedOnly(input.labels) };
   const merger = MERGERS[format];
-  const structured = merger?.(base, ours, theirs);
+  const structured = tryMerger(merger, base, ours, theirs);
   if (structured?.kind === 'merged') {
     // The key merge came out as theirs: ours changed no key, only comments or layout (a note
     // above a setting, a commented-out example). The line merge keeps those; take it when it
-    // is clean and reads as exactly the same keys and values.
-    if (structured.text === theirs) {
+    // is clean and reads as exactly the same keys and values. The same when the key merge had
+    // to re-print the file: a clean line merge keeps everyone's layout.
+    if (structured.text === theirs || structured.reprinted) {
       const kept = mergeLines(base, ours, theirs, labels);
       if (kept.conflicts === 0 && structured.same(kept.text)) return { text: kept.text, conflicts: 0, format, method: 'lines' };
     }
@@ -59,6 +60,19 @@ export function mergeFile(input: MergeInput): MergeResult {
 
   const lines = mergeLines(base, ours, theirs, labels);
   return { text: lines.text, conflicts: lines.conflicts, format, method: 'lines', ...(structured ? { fallback: structured.kind } : {}) };
+}
+
+/**
+ * A library that throws on an input no test foresaw (a YAML edit through an alias, say) must not
+ * end a run over thousands of files: that file gets the line merge, which is always correct.
+ */
+function tryMerger(merger: Merger | undefined, base: string, ours: string, theirs: string): Structured | undefined {
+  if (!merger) return undefined;
+  try {
+    return merger(base, ours, theirs);
+  } catch {
+    return { kind: 'unparsable' };
+  }
 }
 
 function definedOnly(labels: MergeInput['labels']): Partial<Record<'base' | 'ours' | 'theirs', string>> {

@@ -6,6 +6,8 @@ export type Structured =
       readonly text: string;
       /** Whether another text reads as the same keys and values as this result (parsed by the format's own parser). */
       readonly same: (text: string) => boolean;
+      /** The text is a re-print (YAML's Document): theirs' indentation and quoting may have changed. */
+      readonly reprinted?: boolean;
     }
   | { readonly kind: 'conflict' }
   | { readonly kind: 'unparsable' };

@@ -5,18 +5,16 @@
 // at another indentation) are not attempted: the caller then goes through the Document API.
 import { isCollection, isMap, isScalar, isSeq, type Document, type Node, type Pair, type Scalar } from 'yaml';
 import { eolOf } from './lines.ts';
+import { lineEnd, lineStart, notesStart } from './notes.ts';
 import { deepEqual, getPath, type Edit } from './tree.ts';
 
 type Cut = { from: number; to: number; text: string };
 
+const YAML_COMMENT = /^#/;
+
 const inline = (n: unknown): n is Node =>
   (isScalar(n) && n.type !== 'BLOCK_LITERAL' && n.type !== 'BLOCK_FOLDED') || (isCollection(n) && n.flow === true);
 
-const lineStart = (s: string, at: number): number => s.lastIndexOf('\n', at - 1) + 1;
-const lineEnd = (s: string, at: number): number => {
-  const nl = s.indexOf('\n', at);
-  return nl < 0 ? s.length : nl + 1;
-};
 /** Where a pair's text ends: the end of its value (or of its key when the value is empty). */
 const pairEnd = (p: Pair): number | undefined => ((p.value as Node | null)?.range ?? (p.key as Node).range)?.[1];
 
@@ -25,7 +23,7 @@ function pairIn(map: unknown, key: string): Pair | undefined {
   return map.items.find((p) => isScalar(p.key) && p.key.value === key);
 }
 
-export function spliceYaml(theirs: string, t: Document, ours: string, o: Document, oursValue: unknown, edits: readonly Edit[]): string | undefined {
+export function spliceYaml(theirs: string, t: Document, ours: string, o: Document, oursValue: unknown, edits: readonly Edit[], known: ReadonlySet<string>): string | undefined {
   const cuts: Cut[] = [];
   for (const e of edits) {
     const parentPath = e.path.slice(0, -1);
@@ -49,6 +47,13 @@ export function spliceYaml(theirs: string, t: Document, ours: string, o: Documen
       const mine = oPair?.value;
       if (own && inline(there) && inline(mine) && there.range && mine.range) {
         cuts.push({ from: there.range[0], to: there.range[1], text: ours.slice(mine.range[0], mine.range[1]) });
+        // The user's note above the key, when there is one and the key starts its line in both.
+        const oKey = (oPair!.key as Node).range?.[0];
+        const tKey = (tPair.key as Node).range?.[0];
+        if (oKey !== undefined && tKey !== undefined && ours.slice(lineStart(ours, oKey), oKey).trim() === '' && theirs.slice(lineStart(theirs, tKey), tKey).trim() === '') {
+          const from = notesStart(ours, oKey, known, YAML_COMMENT);
+          if (from < lineStart(ours, oKey)) cuts.push({ from: lineStart(theirs, tKey), to: lineStart(theirs, tKey), text: ours.slice(from, lineStart(ours, oKey)) });
+        }
         continue;
       }
       const seq = blockSeq(theirs, there, ours, mine, e.value);
@@ -67,15 +72,17 @@ export function spliceYaml(theirs: string, t: Document, ours: string, o: Documen
     const col = oStart - lineStart(ours, oStart);
     if (col !== lastStart - lineStart(theirs, lastStart) || ours.slice(lineStart(ours, oStart), oStart).trim() !== '') return undefined;
     const eol = eolOf(theirs);
-    let text = ours.slice(lineStart(ours, oStart), lineEnd(ours, oEnd - 1));
+    let text = ours.slice(notesStart(ours, oStart, known, YAML_COMMENT), lineEnd(ours, oEnd - 1));
     if (!text.endsWith('\n')) text += eol;
     const at = lineEnd(theirs, lastEnd - 1);
     cuts.push({ from: at, to: at, text: at === theirs.length && !theirs.endsWith('\n') ? `${eol}${text}` : text });
   }
-  cuts.sort((a, b) => b.from - a.from || b.to - a.to);
+  // Applied from the end of the text backwards; at one position, the later edit first, so
+  // that two keys added after the same key come out in ours' order.
+  const order = cuts.map((c, i) => ({ c, i })).sort((a, b) => b.c.from - a.c.from || b.c.to - a.c.to || b.i - a.i);
   let out = theirs;
   let floor = Infinity;
-  for (const c of cuts) {
+  for (const { c } of order) {
     if (c.to > floor) return undefined; // two edits on overlapping text: not ours to sort out
     out = out.slice(0, c.from) + c.text + out.slice(c.to);
     floor = c.from;

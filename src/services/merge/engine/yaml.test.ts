@@ -30,8 +30,21 @@ describe('mergeFile: YAML (cloud-init cloud.cfg, 22.4 → 25.1)', () => {
     assert.deepEqual([r.method, r.conflicts], ['structured', 0]);
     let want = replaceOnce(t.theirs, 'disable_root: true\n', '');
     want = replaceOnce(want, '     shell: /bin/bash\n', '     shell: /bin/bash\n     ssh_authorized_keys:\n       - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKeyForTestsOnly alice@laptop\n');
-    want = `${want}timezone: Europe/Berlin\n`;
+    want = `${want}# Set by alice: the servers live in Berlin.\ntimezone: Europe/Berlin\n`;
     assert.equal(r.text, want);
+  });
+
+  it('adds two new keys after the same key in the user order', () => {
+    const r = mergeFile({ base: 'a: 1\nb: 1\n', ours: 'a: 1\nb: 1\nc: 1\nd: 1\n', theirs: 'a: 2\nb: 1\n', format: 'yaml' });
+    assert.deepEqual([r.method, r.text], ['structured', 'a: 2\nb: 1\nc: 1\nd: 1\n']);
+  });
+
+  it('carries the note the user wrote above a value they changed', () => {
+    const t = cloud();
+    const ours = replaceOnce(t.ours, 'preserve_hostname: true\n', '# alice: the hostname comes from DHCP here\npreserve_hostname: true\n');
+    const r = mergeFile({ ...t, ours });
+    assert.equal(r.method, 'structured');
+    assert.ok(r.text.includes('# This will cause the set+update hostname module to not operate (if true)\n# alice: the hostname comes from DHCP here\npreserve_hostname: true\n'), r.text);
   });
 
   it('is a conflict when both changed the groups list', () => {
@@ -57,14 +70,24 @@ describe('mergeFile: YAML (cloud-init cloud.cfg, 22.4 → 25.1)', () => {
     assert.equal(r.text, replaceOnce(t.theirs, ' - power-state-change\n', ' - power-state-change\n - salt-minion-extra\n'));
   });
 
-  it('merges a list edit it cannot write in place through the Document API, still keeping the comments', () => {
+  it('prefers a clean line merge to re-printing the file for an edit it cannot write in place', () => {
     const t = cloud();
-    // A module with its own settings is a map inside the list: not a list of plain items.
+    // A module with its own settings is a list inside the list: not a list of plain items.
     const ours = replaceOnce(t.base, ' - runcmd\n', ' - runcmd\n - [salt-minion, always]\n');
     const r = mergeFile({ ...t, ours });
+    assert.deepEqual([r.method, r.conflicts], ['lines', 0]);
+    assert.equal(r.text, replaceOnce(t.theirs, ' - runcmd\n', ' - runcmd\n - [salt-minion, always]\n'));
+  });
+
+  it('re-prints through the Document API when the line merge conflicts, keeping every comment', () => {
+    const t = cloud();
+    // The gecos/shell edits next to trixie's groups line make the line merge conflict.
+    const ours = replaceOnce(t.ours, ' - runcmd\n', ' - runcmd\n - [salt-minion, always]\n');
+    const r = mergeFile({ ...t, ours });
     assert.deepEqual([r.method, r.conflicts], ['structured', 0]);
-    const got = parse(r.text) as { cloud_config_modules: unknown[]; system_info: { default_user: { groups: string[] } } };
+    const got = parse(r.text) as { cloud_config_modules: unknown[]; system_info: { default_user: { groups: string[]; gecos: string } } };
     assert.deepEqual(got.cloud_config_modules.at(-2), ['salt-minion', 'always']);
+    assert.equal(got.system_info.default_user.gecos, 'Debian administrator');
     assert.deepEqual(got.system_info.default_user.groups, ['adm', 'audio', 'cdrom', 'dialout', 'dip', 'floppy', 'plugdev', 'sudo', 'video']);
     for (const comment of t.theirs.split('\n').filter((l) => /^\s*#/.test(l))) assert.ok(r.text.includes(comment.trim()), comment);
   });
@@ -74,6 +97,22 @@ describe('mergeFile: YAML (cloud-init cloud.cfg, 22.4 → 25.1)', () => {
     const r = mergeFile({ base: crlf(t.base), ours: crlf(t.ours), theirs: crlf(t.theirs), format: 'yaml' });
     assert.deepEqual([r.method, r.conflicts], ['structured', 0]);
     assert.doesNotMatch(r.text, /(?<!\r)\n/);
+  });
+
+  it('merges a file with anchors and aliases when the edits do not go through them', () => {
+    const base = 'defaults: &d\n  retries: 3\nprod:\n  <<: *d\n  host: a\nlimits: &l [1, 2]\ncopy: *l\n';
+    const r = mergeFile({ base, ours: base.replace('host: a', 'host: b'), theirs: `# new\n${base}`, format: 'yaml' });
+    // "<<" is a merge key for YAML 1.1 tools: that file is left to the line merge.
+    assert.deepEqual([r.method, r.conflicts], ['lines', 0]);
+    const plain = 'defaults: &d\n  retries: 3\nprod: *d\nother:\n  host: a\n';
+    const p = mergeFile({ base: plain, ours: plain.replace('host: a', 'host: b'), theirs: `# new\n${plain}`, format: 'yaml' });
+    assert.deepEqual([p.method, p.text], ['structured', `# new\n${plain.replace('host: a', 'host: b')}`]);
+  });
+
+  it('an edit under an anchor, seen through its alias too, goes to the line merge', () => {
+    const base = 'defaults: &d\n  retries: 3\nprod: *d\n';
+    const r = mergeFile({ base, ours: base.replace('retries: 3', 'retries: 5'), theirs: `${base}extra: 1\n`, format: 'yaml' });
+    assert.deepEqual([r.method, r.conflicts, r.text], ['lines', 0, 'defaults: &d\n  retries: 5\nprod: *d\nextra: 1\n']);
   });
 
   it('leaves maps with keys that are not strings (1: x) to the line merge', () => {

@@ -1,12 +1,15 @@
 // YAML through the `yaml` package, which keeps comments and each node's place in the source.
 // First choice: ours' edits spliced into theirs' text by those places (yaml-splice.ts). When an
-// edit has a shape the splice does not take, ours' changed keys are set into theirs' Document; a scalar keeps theirs' node (and so its comment) and only takes
-// ours' value. The Document re-prints the whole file, normalising some layout (indentation of
-// sequences, quoting): that normalisation is then undone by a diff3 of
-// (printed theirs → printed result) onto theirs' own text, so untouched lines stay byte for byte.
+// edit has a shape the splice does not take, ours' changed keys are set into theirs' Document
+// (a scalar keeps theirs' node, and so its comment, and only takes ours' value). The Document
+// re-prints the whole file, normalising some layout (indentation of sequences, quoting); that
+// normalisation is undone by a diff3 of (printed theirs → printed result) onto theirs' own
+// text, so untouched lines stay byte for byte. When that does not merge, the re-print is
+// flagged, and mergeFile prefers a clean line merge that reads the same.
 import { isCollection, isMap, isNode, isScalar, parseDocument, visit, type Document, type ToStringOptions } from 'yaml';
 import { mergeLines } from './lines.ts';
 import type { Structured } from './structured.ts';
+import { knownLines } from './notes.ts';
 import { spliceYaml } from './yaml-splice.ts';
 import { applyToTree, deepEqual, getPath, mergeTrees } from './tree.ts';
 
@@ -16,18 +19,17 @@ const PRINT: ToStringOptions = { lineWidth: 0, flowCollectionPadding: false };
 type Parsed = { doc: Document; value: unknown };
 
 /**
- * One document whose maps have string keys only, without aliases or merge keys: the shape the
- * key merge can address by path. Anything else (multi-document streams, anchors) → diff3.
+ * One document whose maps have string keys only, without merge keys: the shape the key merge
+ * can address by path. Anything else (multi-document streams, numbers as keys) → diff3.
  */
 function parseYaml(text: string): Parsed | undefined {
   const doc = parseDocument(text, { keepSourceTokens: false, uniqueKeys: true });
   if (doc.errors.length > 0) return undefined;
   let plain = true;
+  // Aliases are fine: the tree has them resolved, an edit that would have to go through one
+  // fails to apply or to read back, and the file goes to the line merge. Merge keys (<<) are
+  // not: YAML 1.2 reads them as a plain key "<<", YAML 1.1 tools as a merge.
   visit(doc, {
-    Alias() {
-      plain = false;
-      return visit.BREAK;
-    },
     Pair(_, pair) {
       if (!isScalar(pair.key) || typeof pair.key.value !== 'string' || pair.key.value === '<<' || pair.key.value === '__proto__') {
         plain = false;
@@ -37,7 +39,11 @@ function parseYaml(text: string): Parsed | undefined {
     },
   });
   if (!plain) return undefined;
-  return { doc, value: doc.toJS() };
+  try {
+    return { doc, value: doc.toJS() }; // throws past 100 alias expansions (a "billion laughs" file)
+  } catch {
+    return undefined;
+  }
 }
 
 export function mergeYaml(base: string, ours: string, theirs: string): Structured {
@@ -56,7 +62,7 @@ export function mergeYaml(base: string, ours: string, theirs: string): Structure
     const back = parseYaml(other);
     return back !== undefined && deepEqual(back.value, expected);
   };
-  const spliced = spliceYaml(theirs, t.doc, ours, o.doc, o.value, edits);
+  const spliced = spliceYaml(theirs, t.doc, ours, o.doc, o.value, edits, knownLines(base, theirs));
   if (spliced !== undefined && same(spliced)) return { kind: 'merged', text: spliced, same };
 
   const printedTheirs = t.doc.toString(PRINT);
@@ -85,10 +91,8 @@ export function mergeYaml(base: string, ours: string, theirs: string): Structure
   // Put theirs' own layout back where the edits did not touch it; when that does not merge
   // cleanly, or does not read back right, the Document's own print is still correct.
   const relaid = printedTheirs === theirs ? printed : mergeLines(printedTheirs, printed, theirs);
-  for (const text of typeof relaid === 'string' ? [relaid] : relaid.conflicts === 0 ? [relaid.text, printed] : [printed]) {
-    if (same(text)) return { kind: 'merged', text, same };
-  }
-  return { kind: 'unparsable' };
+  if (typeof relaid === 'string' ? same(relaid) : relaid.conflicts === 0 && same(relaid.text)) return { kind: 'merged', text: typeof relaid === 'string' ? relaid : relaid.text, same };
+  return same(printed) ? { kind: 'merged', text: printed, same, reprinted: true } : { kind: 'unparsable' };
 }
 
 // "---" after content starts a second document; the key merge handles one.
