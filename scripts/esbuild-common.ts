@@ -17,8 +17,5 @@ export const COMMON: BuildOptions = {
   alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   // CommonJS dependencies (commander, simple-git…) call require() for Node's own modules.
   banner: { js: "import { createRequire as __smRequire } from 'node:module'; const require = __smRequire(import.meta.url);" },
-  // A package's ES module build first: jsonc-parser's "main" is a UMD wrapper whose require()s
-  // of its own files esbuild cannot follow (they fail at run time as "Cannot find module").
-  mainFields: ['module', 'main'],
   logLevel: 'warning',
 };
