@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { crlf, fixturePath, triple } from './__fixtures__/triple.ts';
-import { mergeFile } from './merge.ts';
+import { crlf, fixturePath, triple } from '../../src/services/merge/engine/__fixtures__/triple.ts';
+import { mergeFile } from '../../src/services/merge/engine/merge.ts';
 
-const MAIN = fileURLToPath(new URL('../../../cli/main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
 function mergeCli(args: readonly string[]): { status: number | null; stdout: Buffer; stderr: string } {
   const r = spawnSync(process.execPath, [MAIN, 'merge-file', ...args], { timeout: 30_000 });

@@ -7,16 +7,16 @@ import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { COMMON } from '../../../../scripts/esbuild-common.ts';
-import { triple } from './__fixtures__/triple.ts';
-import { mergeFile as fromSources } from './merge.ts';
+import { COMMON } from '../../scripts/esbuild-common.ts';
+import { triple } from '../../src/services/merge/engine/__fixtures__/triple.ts';
+import { mergeFile as fromSources } from '../../src/services/merge/engine/merge.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'merge-bundle-'));
 after(() => rmSync(out, { recursive: true, force: true }));
 
 it('bundled with scripts/esbuild-common.ts, the engine merges JSONC, YAML and TOML as from the sources', async () => {
-  await build({ ...COMMON, entryPoints: { engine: new URL('./index.ts', import.meta.url).pathname }, outdir: out, logLevel: 'error' });
-  const bundled = (await import(pathToFileURL(join(out, 'engine.js')).href)) as typeof import('./index.ts');
+  await build({ ...COMMON, entryPoints: { engine: new URL('../../src/services/merge/engine/index.ts', import.meta.url).pathname }, outdir: out, logLevel: 'error' });
+  const bundled = (await import(pathToFileURL(join(out, 'engine.js')).href)) as typeof import('../../src/services/merge/engine/index.ts');
   for (const [dir, name, format] of [['vscode', 'settings.json', 'json'], ['cloud-init', 'cloud.cfg', 'yaml'], ['greetd', 'config.toml', 'toml']] as const) {
     const t = { ...triple(dir, name), format };
     const r = bundled.mergeFile(t);
