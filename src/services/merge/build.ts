@@ -68,8 +68,10 @@ export async function buildArea(o: BuildOptions): Promise<{ area: StagedArea; fi
   // 2. theirs, read and hashed; equal to ours' blob id → nothing to do, nothing else read.
   const fresh = new Map<string, FreshRead>();
   const need: Candidate[] = [];
-  for (const c of live) {
-    const t = await readFresh(fs, posix.join(o.dir, c.rel));
+  // Read a few dozen at a time (thousands of small files: the waits overlap), decided in order.
+  const reads = await mapLimit(live, 32, (c) => readFresh(fs, posix.join(o.dir, c.rel)));
+  for (const [i, c] of live.entries()) {
+    const t = reads[i]!;
     if (c.ours && t.side.kind === 'file' && c.ours.mode !== '120000' && gitBlobSha1(t.side.data) === c.ours.id) {
       unchanged++;
       continue;
@@ -133,4 +135,18 @@ export async function buildArea(o: BuildOptions): Promise<{ area: StagedArea; fi
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const area: StagedArea = { format: 1, area: o.area, dir: o.dir, root: o.root, manifest: o.manifest, createdAt: new Date().toISOString(), entries, unchanged };
   return { area, files };
+}
+
+/** fn over items, at most `limit` in flight; results in the items' order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
