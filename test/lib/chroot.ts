@@ -40,7 +40,8 @@ export function hostMirror(): string {
   return 'http://deb.debian.org/debian';
 }
 
-function tryRun(argv: readonly string[]): string | undefined {
+/** undefined when argv ran, else the tail of what it said. */
+export function tryRun(argv: readonly string[]): string | undefined {
   try {
     run(argv);
     return undefined;

@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hostMirror } from './chroot.ts';
+import { hostMirror, tryRun } from './chroot.ts';
 
 export type Codename = 'bookworm' | 'trixie';
 
@@ -32,15 +32,6 @@ function run(argv: readonly string[]): string {
   return execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: ENV, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 << 20 });
 }
 
-function tryRun(argv: readonly string[]): string | undefined {
-  try {
-    run(argv);
-    return undefined;
-  } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    return (err.stderr || err.message).trim().split('\n').slice(-3).join(' / ');
-  }
-}
 
 const TREE_VERSION = 2;
 
