@@ -122,4 +122,8 @@ test('merge apply refuses a file changed since the merge, and never writes throu
   assert.equal(e?.outcome, 'review');
   assert.match(e?.why ?? '', /symbolic link/);
   rmSync(join(fx.fresh, 'home/alice/.config'));
+  // Without --user: every user the manifest has dotfiles for.
+  rmSync(join(fx.fresh, 'var/lib/sysmanifest'), { recursive: true, force: true });
+  const all = json<Array<{ area: string }>>(run('merge', 'home', '--manifest', fx.manifest, '--root', fx.fresh, '--json'));
+  assert.deepEqual(all.map((x) => x.area), ['home-alice']);
 });

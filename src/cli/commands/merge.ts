@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UserError } from '../../core/errors.ts';
+import { loadManifest } from '../../core/manifest/load.ts';
 import { defaultRepo } from '../../services/capture.ts';
 import { applyMerges, finishMerge, mergeEtc, mergeHome, resolvePath, statusOf, undoMerges } from '../../services/merge/index.ts';
 import { effectiveAction, resolveCommand } from '../../services/merge/apply.ts';
@@ -74,18 +75,27 @@ export function registerMerge(program: Command, out: Out): void {
       out(`${summary(a)}\n`);
     });
   merge.command('home')
-    .description("merge a user's home: base = the /etc/skel file it started from (recorded at capture) or its first version in the dotfiles repository, ours = the dotfiles repository at its pinned commit, theirs = the fresh home")
-    .requiredOption('--user <name>', 'the user')
+    .description("merge users' homes: base = the /etc/skel file it started from (recorded at capture) or its first version in the dotfiles repository, ours = the dotfiles repository at its pinned commit, theirs = the fresh home")
+    .option('--user <name>', 'the user (default: every user the manifest has a dotfiles repository for)')
     .option('--manifest <file>', "the old system's manifest (default: this host's in the default repository)")
     .option('--root <dir>', 'the fresh system (a mounted tree)', '/')
     .option('--dotfiles-from <dir>', 'fetch the dotfiles from DIR/USER (a repository or a bundle) instead of their remote')
     .option('--skip <glob>', 'leave these paths (relative to the home) as the fresh system has them (repeatable)', collect, [])
-    .option('--json', 'the staged area as JSON')
-    .action(async (o: { user: string; manifest?: string; root: string; dotfilesFrom?: string; skip: string[]; json?: boolean }) => {
-      const a = await mergeHome({ manifest: resolve(o.manifest ?? defaultManifest()), root: o.root, user: o.user, skip: o.skip, ...(o.dotfilesFrom ? { dotfilesFrom: resolve(o.dotfilesFrom) } : {}) });
-      if (o.json) return json(a);
-      renderArea(out, a, false);
-      out(`${summary(a)}\n`);
+    .option('--json', 'the staged areas as JSON (one array)')
+    .action(async (o: { user?: string; manifest?: string; root: string; dotfilesFrom?: string; skip: string[]; json?: boolean }) => {
+      const file = resolve(o.manifest ?? defaultManifest());
+      const users = o.user !== undefined ? [o.user] : ((await loadManifest(file)).repos?.dotfiles ?? []).filter((d) => d.commit !== undefined).map((d) => d.user);
+      if (users.length === 0) throw new UserError('REFUSED', `${file}: no user has a dotfiles repository with a commit in it (repos.dotfiles)`);
+      const areas: StagedArea[] = [];
+      for (const user of users) {
+        const a = await mergeHome({ manifest: file, root: o.root, user, skip: o.skip, ...(o.dotfilesFrom ? { dotfilesFrom: resolve(o.dotfilesFrom) } : {}) });
+        areas.push(a);
+        if (!o.json) {
+          renderArea(out, a, false);
+          out(`${summary(a)}\n`);
+        }
+      }
+      if (o.json) json(o.user !== undefined ? areas[0] : areas);
     });
   merge.command('status')
     .description('what each staged merge decided: merged, kept new default, kept yours, conflicts (with the command to resolve each), skipped as clutter')
