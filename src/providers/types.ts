@@ -5,6 +5,7 @@ import type { PlanContext } from '../core/plan/context.ts';
 import type { Step } from '../core/plan/types.ts';
 import type { IdentityMap } from '../core/plan/identity-map.ts';
 import type { IdMap, Inventory } from './storage/types.ts';
+import type { EtcTree } from './system/etc/tree.ts';
 
 export interface StorageContext {
   readonly runner: ReadOnlyRunner;
@@ -45,6 +46,11 @@ export interface SystemContext {
    * in it (datasets, extra /etc exclusions) carries over into the new capture.
    */
   readonly previous?: Manifest;
+  /**
+   * The /etc tree (what the /etc repository holds), computed at most once per capture and
+   * shared by the etc provider and the merge bases recorded beside the manifest.
+   */
+  readonly etcTree?: () => Promise<EtcTree>;
 }
 
 /**

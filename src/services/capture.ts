@@ -14,6 +14,7 @@ import { formatPath, validateSchema } from '../core/manifest/validate.ts';
 import { writeIfChanged } from '../core/repo/files.ts';
 import { formatBasesIndex, readBaseBlob, readBasesIndex, writeBases } from '../core/repo/bases.ts';
 import { captureBases } from '../providers/system/etc/bases.ts';
+import { computeEtcTree, type EtcTree } from '../providers/system/etc/tree.ts';
 import { checkHostName } from '../core/repo/host.ts';
 import { schemaRefFor, writeRepoSchemas } from '../core/repo/schemas.ts';
 import { readAptKeyFiles } from '../providers/system/apt/index.ts';
@@ -104,13 +105,13 @@ export function mergeSystem(manifest: Manifest, parts: readonly Partial<Manifest
   return out;
 }
 
-export async function buildManifest(runner: ReadOnlyRunner, options: CaptureOptions & { previous?: Manifest }): Promise<Manifest> {
+export async function buildManifest(runner: ReadOnlyRunner, options: CaptureOptions & { previous?: Manifest; etcTree?: () => Promise<EtcTree> }): Promise<Manifest> {
   if (options.only !== 'storage') await checkDpkgTree(runner, options.root);
   const ctx = await selectStorage(runner, options);
   // Every read of a --root tree goes through core/confine: paths resolve inside the root
   // (symlinks included), never to the host's files. "/" is the host itself: nothing to confine.
   const files = options.root === '/' ? runner : confinedRunner(runner, options.root);
-  const systemCtx = { runner: files, root: options.root, ...(options.previous ? { previous: options.previous } : {}) };
+  const systemCtx = { runner: files, root: options.root, ...(options.previous ? { previous: options.previous } : {}), ...(options.etcTree ? { etcTree: options.etcTree } : {}) };
   const [host, storageParts, systemParts] = await Promise.all([
     hostProvider.contribute(systemCtx),
     Promise.all(storageProvidersFor(options.root, files).map((p) => p.contribute(ctx))),
@@ -176,7 +177,7 @@ export interface BasesWritten {
  * The last capture's index is reused for unchanged package versions; one that cannot be read
  * (damaged, edited by hand) is simply not reused: this capture writes a good one.
  */
-async function recordBases(runner: ReadOnlyRunner, root: string, hostDir: string, exclude: readonly string[] | undefined): Promise<BasesWritten> {
+async function recordBases(runner: ReadOnlyRunner, root: string, hostDir: string, tree: EtcTree): Promise<BasesWritten> {
   const index = await readBasesIndex(hostDir).catch((e: unknown) => {
     if (isUserError(e)) return undefined;
     throw e;
@@ -185,7 +186,7 @@ async function recordBases(runner: ReadOnlyRunner, root: string, hostDir: string
   const captured = await captureBases({
     runner: files,
     root,
-    ...(exclude ? { exclude } : {}),
+    tree,
     ...(index ? { previous: { index, read: (sha256: string) => readBaseBlob(hostDir, sha256) } } : {}),
     // Only the running system's apt may fetch a missing .deb; a --root tree's is never run.
     download: resolve(root) === '/',
@@ -235,7 +236,11 @@ export async function captureToRepo(runner: ReadOnlyRunner, options: CaptureToRe
   const file = join(hostDir, 'manifest.yaml');
   const previous = await previousManifest(file);
   const etc = options.syncEtc ? await options.syncEtc(hostname, previous) : undefined;
-  let manifest = await buildManifest(runner, { ...options, host: hostname, ...(previous ? { previous } : {}) });
+  // One walk of /etc for the etc provider and the merge bases, with the user's exclusions.
+  const exclude = previous?.repos?.etc?.exclude;
+  let etcTree: Promise<EtcTree> | undefined;
+  const sharedTree = (): Promise<EtcTree> => (etcTree ??= computeEtcTree(options.root === '/' ? runner : confinedRunner(runner, options.root), options.root, exclude));
+  let manifest = await buildManifest(runner, { ...options, host: hostname, ...(previous ? { previous } : {}), etcTree: sharedTree });
   if (etc) manifest = { ...manifest, repos: { ...manifest.repos, etc } };
   if (previous?.datasets?.length) {
     // Declarations are the user's; capture only refreshes their `expect` (cached, cheap).
@@ -251,7 +256,7 @@ export async function captureToRepo(runner: ReadOnlyRunner, options: CaptureToRe
   const keys = manifest.packages?.keys ?? [];
   // Side files only below hosts/NAME/apt-keys/, read inside --root, modes kept (core/confine).
   await writeSideFiles(hostDir, await readAptKeyFiles(options.root, keys), 'apt-keys');
-  const bases = await recordBases(runner, options.root, hostDir, manifest.repos?.etc?.exclude);
+  const bases = await recordBases(runner, options.root, hostDir, await sharedTree());
   // The schemas beside the manifests, and a first line pointing at them: editors check offline.
   await writeRepoSchemas(options.repo);
   const status = await writeIfChanged(file, dumpManifest(manifest, { schemaRef: schemaRefFor(options.repo, file) }));

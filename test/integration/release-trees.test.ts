@@ -35,12 +35,13 @@ describe('cached Debian release trees', { skip }, () => {
     }
   });
 
-  test('bookworm keeps the .debs of its non-essential packages (the merge bases come from there)', () => {
-    const root = trees.get('bookworm')!;
-    const debs = readdirSync(join(root, 'var/cache/apt/archives'));
-    for (const p of ['openssh-server', 'procps', 'apt', 'adduser', 'git', 'less']) {
-      const version = query(root, '${Version}', p).replace(':', '%3a');
-      assert.ok(debs.some((f) => f.startsWith(`${p}_${version}_`)), `${p} ${version} in the cache`);
+  test('both keep the .debs of their packages, the Essential set’s included (the merge bases come from there)', () => {
+    for (const root of trees.values()) {
+      const debs = readdirSync(join(root, 'var/cache/apt/archives'));
+      for (const p of ['openssh-server', 'procps', 'apt', 'adduser', 'git', 'less', 'bash', 'login', 'dpkg', 'base-files']) {
+        const version = query(root, '${Version}', p).replace(':', '%3a');
+        assert.ok(debs.some((f) => f.startsWith(`${p}_${version}_`)), `${root}: ${p} ${version} in the cache`);
+      }
     }
   });
 

@@ -2,7 +2,8 @@
 // common ancestor of the user's file ("ours", in the /etc or dotfiles repository) and the file
 // the fresh install has ("theirs"):
 //   - /etc: the pristine conffile of the installed package version, from its .deb, verified
-//     against the md5 dpkg recorded for it;
+//     against the md5 dpkg recorded for it (a ucf-managed file: ucf's pristine copy, verified
+//     against ucf's hashfile; see providers/system/etc/bases.ts);
 //   - homes: the /etc/skel files a user's dotfiles started from.
 // Layout (never in manifest.yaml):
 //   hosts/HOST/bases/index.json       which base belongs to which path (BasesIndex)
@@ -29,7 +30,10 @@ export interface BaseEntry {
   package: string;
   /** Its installed version, as in dpkg's status. */
   version: string;
-  /** dpkg's recorded md5 of the shipped file (the conffile's in status, else the package's md5sums). */
+  /**
+   * The recorded md5 the base was verified against: dpkg's (the conffile's in status, else the
+   * package's md5sums), or for a file ucf manages (sshd_config) the md5 in ucf's hashfile.
+   */
   md5: string;
   /** Name of the blob holding the pristine bytes; absent when `unavailable`. */
   sha256?: string;

@@ -117,6 +117,8 @@ export interface CaptureBasesOptions {
   readonly download: boolean;
   /** How long each download may take, in ms (default 120 s). */
   readonly downloadTimeoutMs?: number;
+  /** The /etc tree this capture computed already (with `exclude`); else it is computed here. */
+  readonly tree?: EtcTree;
 }
 
 const why = (e: unknown): string => (isUserError(e) || e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' / ');
@@ -269,7 +271,7 @@ export async function captureBases(o: CaptureBasesOptions): Promise<CapturedBase
   const fs = new RootFs(o.root);
   const blobs = new Map<string, Uint8Array>();
   const etc = new Map<string, BaseEntry>();
-  const tree = await computeEtcTree(o.runner, o.root, o.exclude);
+  const tree = o.tree ?? (await computeEtcTree(o.runner, o.root, o.exclude));
   const status = tree.dpkg ? await o.runner.readFileOptional(join(o.root, 'var/lib/dpkg/status')) : undefined;
   if (status !== undefined) {
     const packages = parseStatusPackages(status);

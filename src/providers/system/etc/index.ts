@@ -16,6 +16,8 @@ export const provider: SystemProvider = {
   async contribute(ctx) {
     // The user's extra exclusions live in the manifest itself: carry them over.
     const exclude = ctx.previous?.repos?.etc?.exclude;
-    return { repos: { etc: await describeEtcRepo({ runner: ctx.runner, root: ctx.root, ...(exclude ? { exclude } : {}) }) } };
+    // A tree shared with the merge bases (capture to the repository) is computed with the same exclusions.
+    const tree = ctx.etcTree ? await ctx.etcTree() : undefined;
+    return { repos: { etc: await describeEtcRepo({ runner: ctx.runner, root: ctx.root, ...(exclude ? { exclude } : {}), ...(tree ? { tree } : {}) }) } };
   },
 };
