@@ -56,6 +56,7 @@ test('e2e: guest suite in one qemu guest', { skip: vmUnavailable(), timeout: (SU
         disks: DISKS,
         command,
         timeoutSec: SUITE_TIMEOUT_SEC,
+        smp: 1, // the suite runs one file at a time (see RunInGuestOptions.smp)
         rw: [share],
         env: { SYSMANIFEST_E2E_DISKS: DISKS.map((d) => `${d.serial}=${d.bytes}:${d.bus}`).join(',') },
         onOutput: (chunk) => {
