@@ -31,11 +31,6 @@ export interface EtcSources {
   readonly bases: BasesIndex | undefined;
 }
 
-/** name → id from the fresh system's passwd or group text. */
-export function idsOf(text: string | undefined): Map<string, number> {
-  return new Map((text ?? '').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':')).filter((f) => f.length >= 3 && /^\d+$/.test(f[2]!)).map((f) => [f[0]!, Number(f[2])]));
-}
-
 export async function etcSources(manifest: Manifest, repo: string, hostDir: string, names: { users: Map<string, number>; groups: Map<string, number> }): Promise<EtcSources> {
   const etc = manifest.repos?.etc;
   if (etc === undefined) throw new UserError('REFUSED', 'repos.etc: the manifest records no /etc repository', { hint: 'capture the old system with `sysmanifest capture --commit` first' });

@@ -2,7 +2,7 @@
 // neither in the last component (a link is a link, and its target is what is compared) nor on
 // the way (a path that passes through a link is reported, not read: `merge apply` would have
 // to write through it). Files larger than the cap are not merged.
-import { createHash } from 'node:crypto';
+import { sha256hex } from '../../core/repo/bases.ts';
 import { constants as fsc } from 'node:fs';
 import { lstat, open, readlink } from 'node:fs/promises';
 import { posix } from 'node:path';
@@ -10,7 +10,8 @@ import type { Side, TheirsFact } from './types.ts';
 
 export const MAX_MERGE_FILE = 64 * 2 ** 20;
 
-export const sha256 = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
+/** sha256 of bytes, or of a link target's text. */
+export const sha256 = (b: Uint8Array | string): string => sha256hex(typeof b === 'string' ? Buffer.from(b) : b);
 
 export interface FreshRead {
   readonly side: Side;

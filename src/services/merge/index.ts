@@ -11,9 +11,10 @@ import { interactive } from '../../core/runner/pipe.ts';
 import { applyArea, checkDecided, undoArea, type Change } from './apply.ts';
 import { buildArea } from './build.ts';
 import { etcClutter, homeClutter, skipRules } from './clutter.ts';
-import { etcSources, idsOf } from './etc.ts';
+import { etcSources } from './etc.ts';
+import { ids } from '../rebuild/etc-apply.ts';
 import { homeSources } from './home.ts';
-import { areaDir, listAreas, readArea, saveState, stagedFile, writeArea } from './staging.ts';
+import { areaDir, listAreas, saveState, stagedFile, writeArea } from './staging.ts';
 import type { AreaName, Entry, StagedArea } from './types.ts';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 
@@ -42,7 +43,7 @@ async function names(root: string): Promise<{ users: Map<string, number>; groups
     const f = await readInRoot(root, p);
     return f && Buffer.from(f.bytes).toString('utf8');
   };
-  return { users: idsOf(await text('/etc/passwd')), groups: idsOf(await text('/etc/group')) };
+  return { users: ids((await text('/etc/passwd')) ?? ''), groups: ids((await text('/etc/group')) ?? '') };
 }
 
 export async function mergeEtc(o: MergeOptions): Promise<StagedArea> {
@@ -162,4 +163,3 @@ export async function finishMerge(root: string, which: AreaName): Promise<void> 
   for (const { dir } of await areasFor(root, which)) await rm(dir, { recursive: true, force: true });
 }
 
-export { readArea };

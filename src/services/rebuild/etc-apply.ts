@@ -39,7 +39,7 @@ export function parseMetadata(text: string): MetadataLine[] {
 }
 
 /** name → id from a passwd or group file (the target's). */
-function ids(text: string): Map<string, number> {
+export function ids(text: string): Map<string, number> {
   return new Map(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':')).filter((f) => f.length >= 3 && /^\d+$/.test(f[2]!)).map((f) => [f[0]!, Number(f[2])]));
 }
 
